@@ -1,0 +1,145 @@
+"""Model bundles: the directory that is signed offshore, verified and served onshore.
+
+A bundle holds `CONTENT_FILES` and `manifest.json`, which records the SHA-256 and size of every
+other file plus the facts needed to reproduce and trace the model. Bundles are written through
+`staged_bundle`: files go to a hidden temp directory beside the destination, which is renamed
+into place only on `commit()`; anything that fails before leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from artifacts.errors import BundleError
+
+BUNDLE_FORMAT = "seawall.bundle/v1"
+MANIFEST = "manifest.json"
+CONTENT_FILES = ("model.onnx", "preprocessor.onnx", "contract.json", "reason_codes.json",
+                 "golden_set.json", "model_card.json")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def to_json(doc: dict) -> bytes:
+    """The one JSON encoding of bundle documents (stable key order, exact floats)."""
+    return (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+class StagedBundle:
+    """A bundle being written; see `staged_bundle`."""
+
+    def __init__(self, tmp: Path, final: Path) -> None:
+        self.path, self.final = tmp, final
+
+    def write(self, name: str, data: bytes) -> None:
+        with (self.path / name).open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+
+    def write_manifest(self, facts: dict) -> dict:
+        """Hash every file written so far and write manifest.json; returns the manifest."""
+        missing = [n for n in CONTENT_FILES if not (self.path / n).is_file()]
+        if missing:
+            raise BundleError(f"{self.final}: cannot write the manifest, missing {missing}")
+        files = {p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+                 for p in sorted(self.path.iterdir()) if p.name != MANIFEST}
+        manifest = {"format": BUNDLE_FORMAT, **facts, "files": files}
+        self.write(MANIFEST, to_json(manifest))
+        return manifest
+
+    def commit(self) -> Path:
+        if self.final.exists():
+            raise BundleError(f"{self.final}: a bundle already exists there; bundles are never "
+                              "overwritten")
+        os.rename(self.path, self.final)
+        _fsync_dir(self.final.parent)
+        return self.final
+
+
+@contextlib.contextmanager
+def staged_bundle(parent: Path, name: str) -> Iterator[StagedBundle]:
+    """Stage a bundle named `name` under `parent`; removed unless `commit()` ran."""
+    final = parent / name
+    if final.exists():
+        raise BundleError(f"{final}: a bundle already exists there; bundles are never overwritten")
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".{name}.staging-{secrets.token_hex(4)}"
+    tmp.mkdir()
+    stage = StagedBundle(tmp, final)
+    try:
+        yield stage
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A bundle on disk, as described by its manifest (not yet verified)."""
+
+    path: Path
+    manifest: dict
+
+    def read(self, name: str) -> bytes:
+        return (self.path / name).read_bytes()
+
+    def document(self, name: str) -> dict:
+        try:
+            return json.loads(self.read(name))
+        except (OSError, ValueError) as e:
+            raise BundleError(f"{self.path / name}: cannot read ({e})") from None
+
+    def digest_problems(self) -> list[str]:
+        """Each file missing, added or changed against the manifest, as "expected ... got ..."."""
+        listed = self.manifest.get("files", {})
+        present = {p.name for p in self.path.iterdir() if p.is_file() and p.name != MANIFEST}
+        problems = [f"{n}: listed in the manifest but missing" for n in sorted(listed.keys() - present)]
+        problems += [f"{n}: present but not in the manifest" for n in sorted(present - listed.keys())]
+        for name in sorted(present & listed.keys()):
+            got = sha256_file(self.path / name)
+            if got != listed[name]["sha256"]:
+                problems.append(f"{name}: expected sha256 {listed[name]['sha256']}, got {got}")
+        return problems
+
+
+def load_bundle(path: Path | str) -> Bundle:
+    path = Path(path)
+    if not path.is_dir():
+        raise BundleError(f"{path}: not a bundle directory")
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        raise BundleError(f"{path}: no {MANIFEST}; not a Seawall bundle or not fully written")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise BundleError(f"{manifest_path}: not valid JSON ({e})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
+        raise BundleError(f"{manifest_path}: field 'format' must be {BUNDLE_FORMAT!r}")
+    return Bundle(path=path, manifest=manifest)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,157 @@
+"""The model registry: MLflow tracking and registry, behind one small class.
+
+The embedded default is a SQLite store under `.seawall/`; any MLflow tracking URI works (an
+MLflow server on PostgreSQL in production). A candidate is recorded inside
+`MlflowRegistry.candidate()`: if anything fails before the block ends, the model version, the
+registered model (when this run created it) and the run are deleted again, so a failed run
+leaves no registry entry behind. `attach_bundle` moves the `candidate` alias once the bundle is
+complete; renaming the bundle into place is then the last step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from artifacts.contract import Contract
+from artifacts.errors import RegistryError
+
+CANDIDATE_ALIAS = "candidate"
+CONTRACT_ARTIFACT = "seawall/contract.json"
+# MLflow saves scikit-learn models with skops (no pickle) and asks which non-default types to
+# trust: the one-hot encoder's numpy dtype and the gradient-boosting trees' node storage. Both
+# come from the pipeline this very run fitted; onshore, the signed ONNX bundle is what is served.
+SKOPS_TRUSTED_TYPES = ["numpy.dtype", "sklearn.tree._tree.Tree"]
+
+# MLflow would otherwise try to reach the network (telemetry) from an offline machine.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+
+
+def sqlite_uri(home: Path) -> str:
+    return f"sqlite:///{(home / 'mlflow.db').resolve()}"
+
+
+def redact(uri: str) -> str:
+    """A tracking URI without credentials, safe for manifests and logs."""
+    return re.sub(r"//[^/@]*@", "//***@", uri)
+
+
+@dataclass(frozen=True)
+class RegisteredVersion:
+    tracking_uri: str  # redacted
+    experiment_id: str
+    run_id: str
+    model_name: str
+    version: str
+
+
+class MlflowRegistry:
+    def __init__(self, tracking_uri: str, *, artifact_root: Path | None = None) -> None:
+        self.tracking_uri = tracking_uri
+        self.artifact_root = artifact_root
+        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+    def previous_contract(self, model_name: str) -> Contract | None:
+        """The contract of the newest registered version of `model_name`, if any."""
+        try:
+            versions = self.client.search_model_versions(
+                f"name = '{model_name}'", order_by=["version_number DESC"], max_results=1)
+        except MlflowException as e:
+            raise RegistryError(f"MLflow registry at {redact(self.tracking_uri)}: {e}") from e
+        if not versions:
+            return None
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                path = self.client.download_artifacts(versions[0].run_id, CONTRACT_ARTIFACT, tmp)
+            except (MlflowException, OSError):
+                return None  # a version registered by something other than Seawall
+            return Contract.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    @contextlib.contextmanager
+    def candidate(self, *, experiment: str, model_name: str, pipeline, input_example,
+                  params: dict, metrics: dict[str, float], tags: dict[str, str],
+                  documents: dict[str, dict]) -> Iterator[RegisteredVersion]:
+        """Log a run and register its model; undo both if the `with` block raises."""
+        logging.getLogger("mlflow").setLevel(logging.WARNING)  # no "Created version" chatter
+        mlflow.set_tracking_uri(self.tracking_uri)
+        mlflow.set_registry_uri(self.tracking_uri)
+        existed = self._model_exists(model_name)
+        run_id = version = None
+        try:
+            experiment_id = self._experiment(experiment)
+            with mlflow.start_run(experiment_id=experiment_id, tags=tags) as run:
+                run_id = run.info.run_id
+                mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+                mlflow.log_metrics(metrics)
+                for path, doc in documents.items():
+                    mlflow.log_dict(doc, path)
+                with warnings.catch_warnings():
+                    # MLflow hints that the predicted labels are integers; they never miss.
+                    warnings.filterwarnings("ignore", message=".*integer column", category=UserWarning)
+                    info = mlflow.sklearn.log_model(
+                        pipeline, name="model", registered_model_name=model_name,
+                        input_example=input_example, pip_requirements=_pip_requirements(),
+                        skops_trusted_types=SKOPS_TRUSTED_TYPES)
+                version = str(info.registered_model_version)
+                yield RegisteredVersion(redact(self.tracking_uri), experiment_id, run_id,
+                                        model_name, version)
+        except MlflowException as e:
+            self._rollback(model_name, version, run_id, delete_model=not existed)
+            raise RegistryError(f"MLflow at {redact(self.tracking_uri)} refused the candidate "
+                                f"({e.message.splitlines()[0]}); nothing was registered") from e
+        except BaseException:
+            self._rollback(model_name, version, run_id, delete_model=not existed)
+            raise
+
+    def attach_bundle(self, registered: RegisteredVersion, bundle_dir: Path,
+                      tags: dict[str, str]) -> None:
+        """Store the bundle's files with the run, tag the version, then point `candidate` at it."""
+        self.client.log_artifacts(registered.run_id, str(bundle_dir), artifact_path="bundle")
+        for key, value in tags.items():
+            self.client.set_model_version_tag(registered.model_name, registered.version, key, value)
+        self.client.set_registered_model_alias(registered.model_name, CANDIDATE_ALIAS,
+                                               registered.version)
+
+    def _experiment(self, name: str) -> str:
+        found = self.client.get_experiment_by_name(name)
+        if found is not None:
+            return found.experiment_id
+        location = self.artifact_root.resolve().as_uri() if self.artifact_root else None
+        return self.client.create_experiment(name, artifact_location=location)
+
+    def _model_exists(self, name: str) -> bool:
+        try:
+            self.client.get_registered_model(name)
+            return True
+        except MlflowException:
+            return False
+
+    def _rollback(self, name: str, version: str | None, run_id: str | None, *,
+                  delete_model: bool) -> None:
+        with contextlib.suppress(MlflowException):
+            if version is not None:
+                self.client.delete_model_version(name, version)
+            if delete_model and self._model_exists(name):
+                self.client.delete_registered_model(name)
+            if run_id is not None:
+                self.client.delete_run(run_id)
+
+
+def _pip_requirements() -> list[str]:
+    from importlib import metadata
+
+    return [f"{pkg}=={metadata.version(pkg)}" for pkg in
+            ("scikit-learn", "numpy", "pandas", "scipy", "cloudpickle")]

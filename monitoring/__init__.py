@@ -1,0 +1,6 @@
+"""Drift and performance monitoring; built by a later issue.
+
+Nothing is public here yet.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""`python -m seawall` runs the CLI."""
+
+from seawall.cli import main
+
+main()

@@ -1,0 +1,46 @@
+"""The `seawall` command: mounts every area's commands and turns their errors into one line.
+
+A user's mistake (an `ArtifactError` or `RegionError`) prints its message and exits 1; typer
+reports usage errors with exit 2. `--verbose` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+
+from artifacts import ArtifactError
+from regions import RegionError
+from seawall._console import errors
+from seawall.commands import bundle, data, demo, regions, train
+
+app = typer.Typer(
+    name="seawall", no_args_is_help=True, pretty_exceptions_enable=False,
+    help="Carry a credit-risk model from offshore training to a signed, verified onshore "
+         "endpoint, and prove it.")
+app.add_typer(regions.app, name="regions")
+app.add_typer(data.app, name="data")
+app.add_typer(bundle.app, name="bundle")
+app.command("train")(train.train)
+app.command("demo")(demo.demo)
+
+_verbose = {"on": False}
+
+
+@app.callback()
+def _options(verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Show tracebacks for errors.")] = False) -> None:
+    _verbose["on"] = verbose
+
+
+def main() -> None:
+    try:
+        app()
+    except (ArtifactError, RegionError) as e:
+        if _verbose["on"]:
+            traceback.print_exc()
+        errors.print(f"[red]error:[/] {e.diagnostics()}", soft_wrap=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""One module per command group; `seawall.cli` mounts them."""

@@ -1,0 +1,53 @@
+"""`seawall train`: the offshore artifact factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from artifacts import Candidate, ModelFamily, TrainRequest, build_candidate
+from seawall._console import DEFAULT_HOME, CatalogueOption, ConsoleProgress, HomeOption, console
+
+
+def train(
+    region: Annotated[str, typer.Option("--region", help="Training region from the catalogue.")],
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="Training data: CSV, or the UCI XLS (default: embedded synthetic).")] = None,
+    spec: Annotated[Path | None, typer.Option(
+        "--spec", help="Dataset spec YAML (default: the embedded UCI spec).")] = None,
+    model: Annotated[ModelFamily, typer.Option(
+        "--model", help="logreg (champion) or gbm (challenger).")] = ModelFamily.LOGREG,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Directory for the bundle (default: <home>/bundles).")] = None,
+    tracking_uri: Annotated[str | None, typer.Option(
+        "--tracking-uri", envvar="MLFLOW_TRACKING_URI",
+        help="MLflow tracking URI (default: SQLite under <home>).")] = None,
+    name: Annotated[str | None, typer.Option(
+        "--name", help="Registered model name (default: the spec's name).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the split and the estimator.")] = 42,
+    home: HomeOption = DEFAULT_HOME,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Train, export to ONNX (parity-gated), register in MLflow and write a model bundle."""
+    request = TrainRequest(region=region, home=home, data=data, spec=spec, family=model, out=out,
+                           tracking_uri=tracking_uri, model_name=name, seed=seed,
+                           catalogue=catalogue)
+    print_summary(build_candidate(request, ConsoleProgress()))
+
+
+def print_summary(c: Candidate) -> None:
+    t = c.trained
+    r = c.registered
+    console.print(f"\n[bold]{r.model_name} v{r.version}[/] ({t.family.value}, contract "
+                  f"{c.contract.version}), alias 'candidate', from {c.dataset_rows:,} rows")
+    for label, m in (("test", t.test), ("valid", t.valid)):
+        console.print(f"  {label:<5} AUC {m.auc:.4f}  KS {m.ks:.4f}  Gini {m.gini:.4f}  "
+                      f"Brier {m.brier:.4f}  n={m.rows:,}")
+    p = c.parity
+    console.print(f"  parity max |sklearn - onnxruntime| {p.max_abs_diff:.1e} on {p.rows:,} rows "
+                  f"(bound {p.tolerance:g})")
+    console.print(f"  MLflow run {r.run_id}")
+    console.print(f"  registry {r.tracking_uri}")
+    console.print(f"  bundle [bold]{c.bundle}[/]")
