@@ -106,7 +106,7 @@ def load_dataset(path: Path, spec: DatasetSpec, header: Header | None = None) ->
     """Read every row of `path` and check it against `spec` (see the module docstring)."""
     header = header or read_header(path, spec)
     if path.suffix.lower() in _EXCEL:
-        raw = pd.read_excel(path, header=header.header_row, dtype=object, engine="xlrd")
+        raw = pd.read_excel(path, header=header.header_row, dtype=object, engine="calamine")
         raw.columns = [str(c).strip() for c in raw.columns]
     else:
         raw = pd.read_csv(path, dtype=str, skipinitialspace=True)
@@ -131,8 +131,9 @@ def prepare_frame(raw: pd.DataFrame, spec: DatasetSpec, *, where: str,
             out[col.name] = _categorical(series, col, problems, line)
         if col.role is Role.FEATURE:
             _informative(out[col.name], col, problems)
-    if not problems:
-        out[spec.target.name] = _binary_target(out[spec.target.name], spec.target, problems, line)
+    if not problems:  # checked on the raw values, so errors quote what the file says
+        target = raw[spec.target.name].reset_index(drop=True)
+        out[spec.target.name] = _binary_target(target, spec.target, problems, line)
     if problems:
         shown = problems[:_MAX_REPORTED]
         more = len(problems) - len(shown)
@@ -191,7 +192,7 @@ def _informative(values: pd.Series, col: ColumnSpec, problems: list[str]) -> Non
 
 
 def _binary_target(values: pd.Series, col: ColumnSpec, problems: list[str], line) -> pd.Series:
-    text = values.astype("string")
+    text = values.astype("string").str.strip()
     _report(problems, col, line, (text == "") | text.isna(), text, "target value is missing")
     numeric = pd.to_numeric(text.where(text != ""), errors="coerce")
     _report(problems, col, line, numeric.notna() & ~numeric.isin([0, 1]), text,
@@ -227,8 +228,8 @@ def _require_file(path: Path) -> None:
 
 def _excel_names(path: Path, header_row: int) -> list[str]:
     try:
-        frame = pd.read_excel(path, header=header_row, nrows=0, engine="xlrd")
-    except Exception as e:  # xlrd raises its own XLRDError family for corrupt sheets
+        frame = pd.read_excel(path, header=header_row, nrows=0, engine="calamine")
+    except Exception as e:  # calamine raises its own error family for corrupt workbooks
         raise DataError(f"{path}: not a readable .xls workbook ({e})") from None
     return [str(n).strip() for n in frame.columns]
 

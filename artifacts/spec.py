@@ -151,12 +151,14 @@ def _column(where: str, index: int, raw: Any) -> ColumnSpec:
     at = f"columns[{index}]"
     if not isinstance(raw, dict):
         raise SpecError(where, at, "each column must be a mapping with name, role, type, data_class")
-    _no_unknown(where, at, raw, _COLUMN_FIELDS)
-    for key in ("name", "role", "type", "data_class"):
-        if key not in raw:
-            raise SpecError(where, f"{at}.{key}", "required field is missing")
+    if "name" not in raw:
+        raise SpecError(where, f"{at}.name", "required field is missing")
     name = _text(where, f"{at}.name", raw["name"])
     at = f"columns[{index}] ({name})"
+    _no_unknown(where, at, raw, _COLUMN_FIELDS)
+    for key in ("role", "type", "data_class"):
+        if key not in raw:
+            raise SpecError(where, f"{at}.{key}", "required field is missing")
     ctype = _enum(where, f"{at}.type", ColumnType, raw["type"])
     minimum = maximum = None
     if raw.get("range") is not None:

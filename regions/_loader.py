@@ -127,22 +127,29 @@ def _check_consistency(catalogue: Catalogue, files: dict[str, Path]) -> None:
         if not region.onshore and region.jurisdiction in home:
             raise CatalogueError(where, "jurisdiction", f"an offshore region cannot be in the "
                                  f"home jurisdiction {region.jurisdiction}")
-        if region.dr_pair is None:
-            if Tier.SERVING in region.tiers:
-                raise CatalogueError(where, "dr_pair", "a serving region needs a DR pair")
-            continue
-        pair = catalogue.regions.get(region.dr_pair)
-        if pair is None:
-            raise CatalogueError(where, "dr_pair", f"names region '{region.dr_pair}', which is "
-                                 "not in the catalogue")
-        if pair.name == region.name:
-            raise CatalogueError(where, "dr_pair", "a region cannot be its own DR pair")
-        if not pair.onshore or Tier.SERVING not in pair.tiers:
-            raise CatalogueError(where, "dr_pair", f"DR pair '{pair.name}' must be an onshore "
-                                 "serving region (failover must not leave the jurisdiction)")
-        if pair.dr_pair != region.name:
-            raise CatalogueError(where, "dr_pair", f"DR pairs must be mutual: '{pair.name}' "
-                                 f"pairs with '{pair.dr_pair}'")
+        _check_dr_pair(catalogue, region, where)
+    # Mutuality last, so a broken pair is blamed on its own file, not on its partner's.
+    for region in catalogue:
+        pair = catalogue.regions.get(region.dr_pair or "")
+        if pair is not None and pair.dr_pair != region.name:
+            raise CatalogueError(str(files[region.name]), "dr_pair", f"DR pairs must be mutual: "
+                                 f"'{pair.name}' pairs with '{pair.dr_pair}'")
+
+
+def _check_dr_pair(catalogue: Catalogue, region: Region, where: str) -> None:
+    if region.dr_pair is None:
+        if Tier.SERVING in region.tiers:
+            raise CatalogueError(where, "dr_pair", "a serving region needs a DR pair")
+        return
+    pair = catalogue.regions.get(region.dr_pair)
+    if pair is None:
+        raise CatalogueError(where, "dr_pair", f"names region '{region.dr_pair}', which is "
+                             "not in the catalogue")
+    if pair.name == region.name:
+        raise CatalogueError(where, "dr_pair", "a region cannot be its own DR pair")
+    if not pair.onshore or Tier.SERVING not in pair.tiers:
+        raise CatalogueError(where, "dr_pair", f"DR pair '{pair.name}' must be an onshore "
+                             "serving region (failover must not leave the jurisdiction)")
 
 
 def _text(value: Any) -> str:
