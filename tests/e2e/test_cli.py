@@ -1,0 +1,86 @@
+"""The `seawall` command as a user runs it: subprocesses, exit codes, what it prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SEAWALL = [sys.executable, "-m", "seawall"]
+
+
+def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*SEAWALL, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "COLUMNS": "120", **(env or {})})
+
+
+def test_help_lists_every_command_with_a_description(tmp_path):
+    out = run("--help", cwd=tmp_path)
+    assert out.returncode == 0
+    for command in ("train", "demo", "regions", "data", "bundle"):
+        assert command in out.stdout
+
+
+def test_regions_list(tmp_path):
+    out = run("regions", "list", cwd=tmp_path)
+    assert out.returncode == 0
+    assert "offshore-sg" in out.stdout and "onshore-hcm" in out.stdout
+
+
+def test_invalid_catalogue_is_one_line_exit_1(tmp_path, catalogue_dir):
+    (catalogue_dir / "onshore-hn.yaml").write_text(
+        (catalogue_dir / "onshore-hn.yaml").read_text().replace("residency: onshore",
+                                                                 "residency: offshore"))
+    out = run("regions", "list", "--catalogue", str(catalogue_dir), cwd=tmp_path)
+    assert out.returncode == 1
+    assert "onshore-hn.yaml: field 'tiers'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_train_then_inspect_then_detect_tampering(tmp_path, small_csv):
+    out = run("train", "--region", "offshore-sg", "--data", str(small_csv), "--home", "h",
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "Parity gate" in out.stdout and "alias 'candidate'" in out.stdout
+    bundle = tmp_path / "h" / "bundles" / "uci-credit-default-v1"
+    assert str(bundle.relative_to(tmp_path)) in out.stdout.replace("\n", "")
+    shown = run("bundle", "inspect", str(bundle), cwd=tmp_path)
+    assert shown.returncode == 0 and "every file matches the manifest" in shown.stdout
+    as_json = json.loads(run("bundle", "inspect", str(bundle), "--json", cwd=tmp_path).stdout)
+    assert as_json["digest_problems"] == [] and as_json["manifest"]["model"]["version"] == "1"
+    card = bundle / "model_card.json"
+    card.write_text(card.read_text().replace('"high"', '"low"'))
+    tampered = run("bundle", "inspect", str(bundle), cwd=tmp_path)
+    assert tampered.returncode == 1
+    assert "model_card.json: expected sha256" in tampered.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--region", "onshore-hn"], "does not allow the training tier"),
+    (["--region", "offshore-xx"], "unknown region 'offshore-xx'"),
+    (["--region", "offshore-sg", "--data", "missing.csv"], "missing.csv: data file not found"),
+])
+def test_user_mistakes_are_one_clear_line_with_exit_1(tmp_path, args, message):
+    out = run("train", *args, "--home", "h", cwd=tmp_path)
+    assert out.returncode == 1
+    assert message in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "h" / "bundles").exists()
+
+
+def test_verbose_adds_the_traceback(tmp_path):
+    out = run("--verbose", "train", "--region", "onshore-hn", "--home", "h", cwd=tmp_path)
+    assert out.returncode == 1 and "Traceback" in out.stderr
+
+
+def test_usage_error_exits_2(tmp_path):
+    out = run("train", "--model", "forest", "--region", "offshore-sg", cwd=tmp_path)
+    assert out.returncode == 2
+
+
+def test_data_synth_writes_a_csv(tmp_path):
+    out = run("data", "synth", "--out", "d.csv", "--rows", "1500", cwd=tmp_path)
+    assert out.returncode == 0
+    assert len((tmp_path / "d.csv").read_text().splitlines()) == 1501

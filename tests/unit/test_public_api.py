@@ -1,0 +1,20 @@
+"""Each area's `__all__` lists exactly its public names, and every listed name exists."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize("area", ["regions", "artifacts", "service", "monitoring", "reporting",
+                                  "infra"])
+def test_all_matches_public_names(area):
+    module = importlib.import_module(area)
+    exported = set(module.__all__)
+    assert len(exported) == len(module.__all__), "a name is listed twice"
+    assert all(hasattr(module, name) for name in exported)
+    public = {n for n, v in vars(module).items()
+              if not n.startswith("_") and not isinstance(v, type(importlib))}
+    assert public == exported, f"{area}: public but unlisted {public - exported}, " \
+                               f"listed but missing {exported - public}"
