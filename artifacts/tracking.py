@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import re
 import tempfile
@@ -21,12 +20,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import mlflow
-from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
+# MLflow reads these at import: keep it quiet and off the network (telemetry) on offline machines.
+os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
 
-from artifacts.contract import Contract
-from artifacts.errors import RegistryError
+import mlflow  # noqa: E402
+from mlflow.exceptions import MlflowException  # noqa: E402
+from mlflow.tracking import MlflowClient  # noqa: E402
+
+from artifacts.contract import Contract  # noqa: E402
+from artifacts.errors import RegistryError  # noqa: E402
 
 CANDIDATE_ALIAS = "candidate"
 CONTRACT_ARTIFACT = "seawall/contract.json"
@@ -34,10 +38,6 @@ CONTRACT_ARTIFACT = "seawall/contract.json"
 # trust: the one-hot encoder's numpy dtype and the gradient-boosting trees' node storage. Both
 # come from the pipeline this very run fitted; onshore, the signed ONNX bundle is what is served.
 SKOPS_TRUSTED_TYPES = ["numpy.dtype", "sklearn.tree._tree.Tree"]
-
-# MLflow would otherwise try to reach the network (telemetry) from an offline machine.
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-os.environ.setdefault("DO_NOT_TRACK", "true")
 
 
 def sqlite_uri(home: Path) -> str:
@@ -85,7 +85,6 @@ class MlflowRegistry:
                   params: dict, metrics: dict[str, float], tags: dict[str, str],
                   documents: dict[str, dict]) -> Iterator[RegisteredVersion]:
         """Log a run and register its model; undo both if the `with` block raises."""
-        logging.getLogger("mlflow").setLevel(logging.WARNING)  # no "Created version" chatter
         mlflow.set_tracking_uri(self.tracking_uri)
         mlflow.set_registry_uri(self.tracking_uri)
         existed = self._model_exists(model_name)
@@ -102,10 +101,14 @@ class MlflowRegistry:
                     # MLflow hints that the predicted labels are integers; they never miss.
                     warnings.filterwarnings("ignore", message=".*integer column", category=UserWarning)
                     info = mlflow.sklearn.log_model(
-                        pipeline, name="model", registered_model_name=model_name,
-                        input_example=input_example, pip_requirements=_pip_requirements(),
+                        pipeline, name="model", input_example=input_example,
+                        pip_requirements=_pip_requirements(),
                         skops_trusted_types=SKOPS_TRUSTED_TYPES)
-                version = str(info.registered_model_version)
+                if not existed:
+                    self.client.create_registered_model(model_name)
+                version = str(self.client.create_model_version(
+                    model_name, source=info.model_uri, run_id=run_id,
+                    model_id=info.model_id).version)
                 yield RegisteredVersion(redact(self.tracking_uri), experiment_id, run_id,
                                         model_name, version)
         except MlflowException as e:
