@@ -9,7 +9,6 @@ reports every problem with its line, column and rule in one error.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from artifacts.bundle import sha256_file
 from artifacts.errors import DataError
 from artifacts.spec import ColumnSpec, ColumnType, DatasetSpec, Role
 
@@ -115,7 +115,7 @@ def load_dataset(path: Path, spec: DatasetSpec, header: Header | None = None) ->
         raise DataError(f"{path}: has a header but no data rows")
     raw = raw.rename(columns={v: k for k, v in header.columns.items()})
     frame = prepare_frame(raw, spec, where=str(path), line=header.line)
-    return Dataset(frame=frame, spec=spec, source=path, sha256=file_sha256(path))
+    return Dataset(frame=frame, spec=spec, source=path, sha256=sha256_file(path))
 
 
 def prepare_frame(raw: pd.DataFrame, spec: DatasetSpec, *, where: str,
@@ -141,14 +141,6 @@ def prepare_frame(raw: pd.DataFrame, spec: DatasetSpec, *, where: str,
         raise DataError(f"{where}: {len(problems)} problem(s) in the data:\n  "
                         + "\n  ".join(shown) + tail)
     return pd.DataFrame(out)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _numeric(series: pd.Series, col: ColumnSpec, problems: list[str], line) -> pd.Series:
