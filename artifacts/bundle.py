@@ -22,6 +22,8 @@ from artifacts.errors import BundleError
 
 BUNDLE_FORMAT = "seawall.bundle/v1"
 MANIFEST = "manifest.json"
+_MANIFEST_FIELDS = ("model", "contract_version", "preprocessor_sha256", "onnx", "mlflow",
+                    "lineage", "origin_region", "tier", "created_at", "files")
 CONTENT_FILES = ("model.onnx", "preprocessor.onnx", "contract.json", "reason_codes.json",
                  "golden_set.json", "model_card.json")
 
@@ -81,7 +83,10 @@ def staged_bundle(parent: Path, name: str) -> Iterator[StagedBundle]:
     final = parent / name
     if final.exists():
         raise BundleError(f"{final}: a bundle already exists there; bundles are never overwritten")
-    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BundleError(f"{parent}: cannot create the bundle directory ({e.strerror})") from None
     tmp = parent / f".{name}.staging-{secrets.token_hex(4)}"
     tmp.mkdir()
     stage = StagedBundle(tmp, final)
@@ -134,6 +139,10 @@ def load_bundle(path: Path | str) -> Bundle:
         raise BundleError(f"{manifest_path}: not valid JSON ({e})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
         raise BundleError(f"{manifest_path}: field 'format' must be {BUNDLE_FORMAT!r}")
+    missing = [k for k in _MANIFEST_FIELDS if k not in manifest]
+    if missing:
+        raise BundleError(f"{manifest_path}: field '{missing[0]}' is missing "
+                          f"({len(missing)} missing: {', '.join(missing)})")
     return Bundle(path=path, manifest=manifest)
 
 

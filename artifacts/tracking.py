@@ -62,7 +62,11 @@ class MlflowRegistry:
     def __init__(self, tracking_uri: str, *, artifact_root: Path | None = None) -> None:
         self.tracking_uri = tracking_uri
         self.artifact_root = artifact_root
-        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        try:
+            self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        except MlflowException as e:
+            raise RegistryError(f"MLflow tracking URI {redact(tracking_uri)} cannot be used: "
+                                f"{e.message.strip().splitlines()[0]}") from e
 
     def previous_contract(self, model_name: str) -> Contract | None:
         """The contract of the newest registered version of `model_name`, if any."""

@@ -70,6 +70,22 @@ def test_user_mistakes_are_one_clear_line_with_exit_1(tmp_path, args, message):
     assert not (tmp_path / "h" / "bundles").exists()
 
 
+def test_unusable_registry_and_output_paths_are_clear_errors(tmp_path, small_csv):
+    (tmp_path / "afile").touch()
+    for args, message in ((["--tracking-uri", "foo://nowhere"], "cannot be used"),
+                          (["--out", "afile"], "afile: cannot create the bundle directory")):
+        out = run("train", "--region", "offshore-sg", "--data", str(small_csv), "--home", "h",
+                  *args, cwd=tmp_path)
+        assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_bundle_with_incomplete_manifest_is_a_clear_error(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "manifest.json").write_text('{"format": "seawall.bundle/v1"}')
+    out = run("bundle", "inspect", "b", cwd=tmp_path)
+    assert out.returncode == 1 and "field 'model' is missing" in out.stderr
+
+
 def test_verbose_adds_the_traceback(tmp_path):
     out = run("--verbose", "train", "--region", "onshore-hn", "--home", "h", cwd=tmp_path)
     assert out.returncode == 1 and "Traceback" in out.stderr

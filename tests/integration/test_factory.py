@@ -115,15 +115,14 @@ def test_second_run_is_version_2_and_a_widened_range_bumps_the_minor(trained, tm
     assert str(alias.version) == "2"
 
 
-def test_personal_data_offshore_is_refused_before_anything_is_read_or_written(
-        home, small_csv, tmp_path):
+def test_personal_data_offshore_is_refused_before_anything_is_read_or_written(home, tmp_path):
     spec = yaml.safe_load(EMBEDDED_SPEC.read_text())
     spec["columns"][0]["data_class"] = "pseudonymous"  # ID linkable to a customer
     spec_path = tmp_path / "spec.yaml"
     spec_path.write_text(yaml.safe_dump(spec, allow_unicode=True))
-    small_csv.write_bytes(small_csv.read_bytes())  # exists; must not even be opened
+    absent = tmp_path / "never-opened.csv"  # were it opened first: "data file not found"
     with pytest.raises(ResidencyError, match="column 'ID' is pseudonymous"):
-        build_candidate(TrainRequest(region="offshore-sg", home=home, data=small_csv,
+        build_candidate(TrainRequest(region="offshore-sg", home=home, data=absent,
                                      spec=spec_path))
     assert not home.exists()
 
