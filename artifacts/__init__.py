@@ -9,10 +9,21 @@ Public API (stable)::
     bundle = load_bundle(candidate.bundle)
     assert not bundle.digest_problems()
 
+    sign_bundle(SignRequest(bundle=candidate.bundle, method=Method.KEY))
+    report = verify_bundle(candidate.bundle, catalogue=load_catalogue(), region="onshore-hn")
+    imported = import_bundle(candidate.bundle, catalogue=..., region="onshore-hn", home=...)
+
 Imports `regions` only.
 """
 
-from artifacts.bundle import BUNDLE_FORMAT, CONTENT_FILES, MANIFEST, Bundle, load_bundle
+from artifacts.bundle import (
+    BUNDLE_FORMAT,
+    CONTENT_FILES,
+    MANIFEST,
+    SIGNATURE,
+    Bundle,
+    load_bundle,
+)
 from artifacts.contract import Contract, Field
 from artifacts.errors import (
     ArtifactError,
@@ -20,18 +31,34 @@ from artifacts.errors import (
     DataError,
     ParityError,
     RegistryError,
+    SigningError,
     SpecError,
+    TrustPolicyError,
+    VerificationError,
 )
 from artifacts.export import PARITY_TOLERANCE, ParityReport, check_parity, export_pipeline
 from artifacts.factory import Candidate, Progress, TrainRequest, build_candidate
 from artifacts.golden import golden_frame
+from artifacts.importing import Imported, import_bundle, region_home
+from artifacts.keys import ensure_local_key, fingerprint
 from artifacts.loaders import Dataset, load_dataset, read_header
 from artifacts.reason_codes import ReasonCodes
 from artifacts.scoring import OnnxScorer, top_reasons
+from artifacts.signing import Hashing, Method, SignRequest, Signed, sign_bundle
 from artifacts.spec import DatasetSpec, load_spec
 from artifacts.synthetic import synthesize, write_synthetic_csv
-from artifacts.tracking import CANDIDATE_ALIAS, MlflowRegistry, RegisteredVersion
+from artifacts.tracking import CANDIDATE_ALIAS, PENDING_ALIAS, MlflowRegistry, RegisteredVersion
 from artifacts.training import ModelFamily
+from artifacts.trust import (
+    Purpose,
+    SignerKind,
+    TrustPolicy,
+    add_signer,
+    load_trust_policy,
+    policy_path,
+)
+from artifacts.verification import verify_bundle
+from artifacts.verify_report import VerificationReport
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -39,6 +66,8 @@ __all__ = [
     "CONTENT_FILES",
     "MANIFEST",
     "PARITY_TOLERANCE",
+    "PENDING_ALIAS",
+    "SIGNATURE",
     "ArtifactError",
     "Bundle",
     "BundleError",
@@ -48,26 +77,47 @@ __all__ = [
     "Dataset",
     "DatasetSpec",
     "Field",
+    "Hashing",
+    "Imported",
+    "Method",
     "MlflowRegistry",
     "ModelFamily",
     "OnnxScorer",
     "ParityError",
     "ParityReport",
     "Progress",
+    "Purpose",
     "ReasonCodes",
     "RegisteredVersion",
     "RegistryError",
+    "SignRequest",
+    "Signed",
+    "SignerKind",
+    "SigningError",
     "SpecError",
     "TrainRequest",
+    "TrustPolicy",
+    "TrustPolicyError",
+    "VerificationError",
+    "VerificationReport",
+    "add_signer",
     "build_candidate",
     "check_parity",
+    "ensure_local_key",
     "export_pipeline",
+    "fingerprint",
     "golden_frame",
+    "import_bundle",
     "load_bundle",
     "load_dataset",
     "load_spec",
+    "load_trust_policy",
+    "policy_path",
     "read_header",
+    "region_home",
+    "sign_bundle",
     "synthesize",
     "top_reasons",
+    "verify_bundle",
     "write_synthetic_csv",
 ]

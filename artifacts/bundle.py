@@ -1,9 +1,10 @@
 """Model bundles: the directory that is signed offshore, verified and served onshore.
 
-A bundle holds `CONTENT_FILES` and `manifest.json`, which records the SHA-256 and size of every
-other file plus the facts needed to reproduce and trace the model. Bundles are written through
-`staged_bundle`: files go to a hidden temp directory beside the destination, which is renamed
-into place only on `commit()`; anything that fails before leaves nothing behind.
+A bundle holds `CONTENT_FILES`; `manifest.json`, which records the SHA-256 and size of every
+other file plus the facts needed to reproduce and trace the model; and, once signed, `model.sig`.
+Bundles are written through `staged_bundle`: files go to a hidden temp directory beside the
+destination, which is renamed into place only on `commit()`; anything that fails before leaves
+nothing behind.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from artifacts.errors import BundleError
 
 BUNDLE_FORMAT = "seawall.bundle/v1"
 MANIFEST = "manifest.json"
+SIGNATURE = "model.sig"  # the Sigstore bundle over every other file (model-signing's default name)
 _MANIFEST_FIELDS = ("model", "contract_version", "preprocessor_sha256", "onnx", "mlflow",
                     "lineage", "origin_region", "tier", "created_at", "files")
 CONTENT_FILES = ("model.onnx", "preprocessor.onnx", "contract.json", "reason_codes.json",
@@ -116,10 +118,13 @@ class Bundle:
     def digest_problems(self) -> list[str]:
         """Each file missing, added or changed against the manifest, as "expected ... got ..."."""
         listed = self.manifest.get("files", {})
-        present = {p.name for p in self.path.iterdir() if p.is_file() and p.name != MANIFEST}
+        present = {p.name for p in self.path.iterdir() if p.name not in (MANIFEST, SIGNATURE)}
         problems = [f"{n}: listed in the manifest but missing" for n in sorted(listed.keys() - present)]
         problems += [f"{n}: present but not in the manifest" for n in sorted(present - listed.keys())]
         for name in sorted(present & listed.keys()):
+            if not (self.path / name).is_file():
+                problems.append(f"{name}: listed in the manifest as a file but is not one")
+                continue
             got = sha256_file(self.path / name)
             if got != listed[name]["sha256"]:
                 problems.append(f"{name}: expected sha256 {listed[name]['sha256']}, got {got}")

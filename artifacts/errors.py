@@ -38,3 +38,24 @@ class BundleError(ArtifactError):
 
 class RegistryError(ArtifactError):
     """The model registry (MLflow) refused or failed an operation."""
+
+
+class SigningError(ArtifactError):
+    """A bundle could not be signed (bad key, certificate, HSM or Sigstore settings)."""
+
+
+class TrustPolicyError(ArtifactError):
+    """A region's trust policy file is malformed; names the file, the field and the rule."""
+
+    def __init__(self, file: str, field: str | None, rule: str) -> None:
+        self.file, self.field, self.rule = file, field, rule
+        where = f"{file}: {field}" if field else file
+        super().__init__(f"{where}: {rule}")
+
+
+class VerificationError(ArtifactError):
+    """A bundle failed verification; `report` holds every check and its result."""
+
+    def __init__(self, message: str, report=None) -> None:
+        super().__init__(message)
+        self.report = report

@@ -33,6 +33,7 @@ from artifacts.contract import Contract  # noqa: E402
 from artifacts.errors import RegistryError  # noqa: E402
 
 CANDIDATE_ALIAS = "candidate"
+PENDING_ALIAS = "pending-validation"
 CONTRACT_ARTIFACT = "seawall/contract.json"
 # MLflow saves scikit-learn models with skops (no pickle) and asks which non-default types to
 # trust: the one-hot encoder's numpy dtype and the gradient-boosting trees' node storage. Both
@@ -131,6 +132,60 @@ class MlflowRegistry:
             self.client.set_model_version_tag(registered.model_name, registered.version, key, value)
         self.client.set_registered_model_alias(registered.model_name, CANDIDATE_ALIAS,
                                                registered.version)
+
+    @contextlib.contextmanager
+    def imported_version(self, *, experiment: str, model_name: str, bundle_dir: Path,
+                         documents: dict[str, dict | str], tags: dict[str, str]
+                         ) -> Iterator[RegisteredVersion]:
+        """Register a verified bundle as a new version aliased `pending-validation`.
+
+        The bundle's files and `documents` are stored with a run of `experiment`. If the `with`
+        block raises, the version, the run and a model this call created are deleted again and
+        the alias goes back to the version it pointed at before.
+        """
+        existed = self._model_exists(model_name)
+        previous = self._alias_target(model_name, PENDING_ALIAS) if existed else None
+        run_id = version = None
+        try:
+            run = self.client.create_run(self._experiment(experiment), tags=tags)
+            run_id = run.info.run_id
+            self.client.log_artifacts(run_id, str(bundle_dir), artifact_path="bundle")
+            for path, doc in documents.items():
+                if isinstance(doc, str):
+                    self.client.log_text(run_id, doc, path)
+                else:
+                    self.client.log_dict(run_id, doc, path)
+            if not existed:
+                self.client.create_registered_model(model_name)
+            version = str(self.client.create_model_version(
+                model_name, source=f"runs:/{run_id}/bundle", run_id=run_id, tags=tags).version)
+            self.client.set_registered_model_alias(model_name, PENDING_ALIAS, version)
+            self.client.set_terminated(run_id)
+            yield RegisteredVersion(redact(self.tracking_uri), run.info.experiment_id, run_id,
+                                    model_name, version)
+        except MlflowException as e:
+            self._rollback(model_name, version, run_id, delete_model=not existed)
+            raise RegistryError(f"MLflow at {redact(self.tracking_uri)} refused the import "
+                                f"({e.message.splitlines()[0]}); nothing was registered") from e
+        except BaseException:
+            self._rollback(model_name, version, run_id, delete_model=not existed)
+            if previous is not None:
+                with contextlib.suppress(MlflowException):
+                    self.client.set_registered_model_alias(model_name, PENDING_ALIAS, previous)
+            raise
+
+    def find_versions(self, model_name: str, tag: str, value: str) -> list[str]:
+        """Versions of `model_name` whose tag `tag` equals `value`."""
+        if not self._model_exists(model_name):
+            return []
+        found = self.client.search_model_versions(f"name = '{model_name}'")
+        return sorted((v.version for v in found if v.tags.get(tag) == value), key=int)
+
+    def _alias_target(self, model_name: str, alias: str) -> str | None:
+        try:
+            return str(self.client.get_model_version_by_alias(model_name, alias).version)
+        except MlflowException:
+            return None
 
     def _experiment(self, name: str) -> str:
         found = self.client.get_experiment_by_name(name)

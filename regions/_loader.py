@@ -104,6 +104,9 @@ def _load_region(file: Path) -> Region:
         trust_policy=field("trust_policy", _relative_path),
         address_ranges=field("address_ranges", _networks),
     )
+    if not (file.parent / region.trust_policy).is_file():
+        raise CatalogueError(where, "trust_policy", f"{file.parent / region.trust_policy} does "
+                             "not exist (every region needs a trust policy, even an empty one)")
     if region.name != file.stem:
         raise CatalogueError(where, "name", f"must equal the file name '{file.stem}' "
                              f"(got '{region.name}')")

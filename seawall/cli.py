@@ -15,7 +15,7 @@ import typer
 from artifacts import ArtifactError
 from regions import RegionError
 from seawall._console import errors
-from seawall.commands import bundle, data, demo, regions, train
+from seawall.commands import bundle, data, demo, regions, sign, train, trust, verify
 
 app = typer.Typer(
     name="seawall", no_args_is_help=True, pretty_exceptions_enable=False,
@@ -24,7 +24,11 @@ app = typer.Typer(
 app.add_typer(regions.app, name="regions")
 app.add_typer(data.app, name="data")
 app.add_typer(bundle.app, name="bundle")
+app.add_typer(trust.app, name="trust")
 app.command("train")(train.train)
+app.command("sign")(sign.sign)
+app.command("verify")(verify.verify)
+app.command("import")(verify.import_)
 app.command("demo")(demo.demo)
 
 _verbose = {"on": False}

@@ -1,17 +1,44 @@
-"""`seawall demo`: the main job end to end on the embedded defaults (no network, no account)."""
+"""`seawall demo`: the main job end to end on the embedded defaults (no network, no account).
+
+Train offshore, sign with the local key, then act as the Hanoi auditor: verify the bundle with
+onshore-hn's trust policy, import it there and check the onshore copy against the original. The
+demo keeps its own copy of the catalogue under `<home>/catalogue/`, whose onshore-hn policy
+trusts the demo key (the packaged policies trust nobody).
+"""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import typer
 
-from artifacts import ModelFamily, TrainRequest, build_candidate
+from artifacts import (
+    Method,
+    ModelFamily,
+    Purpose,
+    SignRequest,
+    TrainRequest,
+    add_signer,
+    build_candidate,
+    ensure_local_key,
+    import_bundle,
+    load_trust_policy,
+    policy_path,
+    sign_bundle,
+    verify_bundle,
+)
+from regions import PACKAGED_CATALOGUE, Catalogue, load_catalogue
 from seawall._console import DEFAULT_HOME, ConsoleProgress, HomeOption, console
 from seawall.commands.bundle import inspect
 from seawall.commands.train import print_summary
+from seawall.commands.verify import show
+
+ONSHORE = "onshore-hn"
 
 
 def demo(home: HomeOption = DEFAULT_HOME) -> None:
-    """Train offshore on the embedded synthetic data, export, bundle and summarise."""
+    """Train offshore, sign, then verify and import into onshore-hn, on embedded defaults."""
     console.rule("Seawall demo: offshore training in offshore-sg")
     request = TrainRequest(region="offshore-sg", home=home, family=ModelFamily.LOGREG)
     candidate = build_candidate(request, ConsoleProgress())
@@ -22,3 +49,42 @@ def demo(home: HomeOption = DEFAULT_HOME) -> None:
     except typer.Exit as e:
         if e.exit_code:
             raise
+    console.rule("Signing offshore (local ECDSA P-256 key)")
+    signed = sign_bundle(SignRequest(bundle=candidate.bundle, method=Method.KEY, home=home))
+    console.print(f"[green]✓[/] {signed.signature} signed by {signed.signer}")
+    catalogue = _demo_catalogue(home)
+    console.rule(f"Auditor in {ONSHORE}: verify, import, compare")
+    report = verify_bundle(candidate.bundle, catalogue=catalogue, region=ONSHORE)
+    show(report, as_json=False)
+    if not report.passed:
+        raise typer.Exit(1)
+    imported = import_bundle(candidate.bundle, catalogue=catalogue, region=ONSHORE, home=home)
+    console.print(f"[green]✓[/] imported into {ONSHORE} as {imported.model_name} version "
+                  f"{imported.version} (alias {imported.alias}), report attached")
+    copy = verify_bundle(imported.bundle, catalogue=catalogue, region=ONSHORE,
+                         purpose=Purpose.SERVE, against=candidate.bundle)
+    console.print(f"[green]✓[/] the onshore copy {imported.bundle} is identical to the offshore "
+                  f"original: {copy.check('against').details[0]}"
+                  if copy.passed else f"[red]✗[/] onshore copy: {copy.failures()}")
+    console.print(f"\nRe-run the audit yourself:\n  seawall verify {imported.bundle} --region "
+                  f"{ONSHORE} --catalogue {catalogue.directory} --against {candidate.bundle}")
+    if not copy.passed:
+        raise typer.Exit(1)
+
+
+def _demo_catalogue(home: Path) -> Catalogue:
+    """`<home>/catalogue`: the packaged catalogue with the demo key trusted by onshore-hn only."""
+    directory = home / "catalogue"
+    if not directory.exists():
+        shutil.copytree(PACKAGED_CATALOGUE, directory)
+    catalogue = load_catalogue(directory)
+    key = ensure_local_key(home)
+    policy = load_trust_policy(catalogue, ONSHORE)
+    if not any(s.fingerprint == key.fingerprint for s in policy.signers):
+        add_signer(policy_path(catalogue, ONSHORE), ONSHORE, {
+            "name": "demo-offshore-sg", "kind": "key", "fingerprint": key.fingerprint,
+            "public_key": key.public.read_text(), "purposes": ["import", "serve"],
+            "models": ["*"], "description": "the demo's local key (make demo)"})
+        console.print(f"[green]✓[/] {ONSHORE} now trusts the demo key (policy "
+                      f"{policy_path(catalogue, ONSHORE)})")
+    return catalogue

@@ -59,6 +59,7 @@ _DELETE = object()
     ("onshore-hn", {"tiers": ["serving", "serving"]}, "tiers", "twice"),
     ("onshore-hn", {"address_ranges": ["10.0.0.0/33"]}, "address_ranges", "invalid CIDR"),
     ("onshore-hn", {"trust_policy": "../../etc/passwd"}, "trust_policy", "inside the catalogue"),
+    ("onshore-hn", {"trust_policy": "trust/nobody.yaml"}, "trust_policy", "does not exist"),
 ])
 def test_invalid_region_file_is_refused_naming_file_field_and_rule(
         catalogue_dir, region, changes, field, rule):

@@ -1,0 +1,92 @@
+"""`seawall import`: bring a signed bundle into an onshore region's registry.
+
+The bundle is copied into the region's store, the copy is verified with the region's trust
+policy (purpose `import`) and compared with the original, and only then registered in the
+region's MLflow registry with the alias `pending-validation` and the verification report
+attached. Anything that fails removes the copy and every registry entry: a refused bundle
+leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from artifacts.bundle import MANIFEST, load_bundle, sha256_file
+from artifacts.errors import BundleError, VerificationError
+from artifacts.tracking import PENDING_ALIAS, MlflowRegistry, sqlite_uri
+from artifacts.trust import Purpose
+from artifacts.verification import verify_bundle
+from artifacts.verify_report import VerificationReport
+from regions import Catalogue, Tier, require_tier
+
+IMPORT_EXPERIMENT = "seawall-imports"
+MANIFEST_TAG = "seawall.manifest_sha256"
+
+
+@dataclass(frozen=True)
+class Imported:
+    region: str
+    bundle: Path
+    tracking_uri: str
+    model_name: str
+    version: str
+    alias: str
+    report: VerificationReport
+
+
+def region_home(home: Path, region: str) -> Path:
+    return home / "regions" / region
+
+
+def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: Path,
+                  tracking_uri: str | None = None) -> Imported:
+    require_tier(catalogue.get(region), Tier.SERVING)  # only onshore serving regions import
+    source = load_bundle(path)
+    store = region_home(home, region)
+    target = store / "bundles" / source.path.name
+    if target.exists():
+        raise BundleError(f"{target}: region {region} already holds a bundle of that name")
+    model = source.manifest["model"]["name"]
+    digest = sha256_file(source.path / MANIFEST)
+    registry = MlflowRegistry(tracking_uri or sqlite_uri(store), artifact_root=store / "mlartifacts")
+    already = registry.find_versions(model, MANIFEST_TAG, digest)
+    if already:
+        raise BundleError(f"{source.path}: already imported into {region} as {model} version "
+                          f"{already[-1]}")
+    staging = target.parent / f".{target.name}.import-{secrets.token_hex(4)}"
+    try:
+        _copy(source.path, staging)
+        report = verify_bundle(staging, catalogue=catalogue, region=region,
+                               purpose=Purpose.IMPORT, against=source.path)
+        report.bundle = str(target.resolve())
+        if not report.passed:
+            raise VerificationError(f"{source.path}: refused by {region}: "
+                                    + "; ".join(report.failures()), report)
+        tags = {MANIFEST_TAG: digest, "seawall.signer": report.signer.get("claimed", ""),
+                "seawall.trusted_as": report.signer.get("trusted_as", ""),
+                "seawall.origin_region": source.manifest["origin_region"],
+                "seawall.origin_version": str(source.manifest["model"]["version"]),
+                "seawall.verified_at": report.verified_at}
+        docs = {"verification/report.json": report.to_dict(),
+                "verification/report.txt": report.to_text()}
+        with registry.imported_version(experiment=IMPORT_EXPERIMENT, model_name=model,
+                                       bundle_dir=staging, documents=docs, tags=tags) as version:
+            os.rename(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return Imported(region, target, version.tracking_uri, model, version.version, PENDING_ALIAS,
+                    report)
+
+
+def _copy(source: Path, staging: Path) -> None:
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    staging.mkdir()
+    for item in sorted(source.iterdir()):
+        if item.is_symlink() or not item.is_file():
+            raise BundleError(f"{item}: a bundle holds regular files only")
+        shutil.copyfile(item, staging / item.name)

@@ -1,0 +1,211 @@
+"""Per-region trust policies: which signers a region accepts, and for what.
+
+Each catalogue entry names a policy file (`trust_policy: trust/<region>.yaml`). A policy lists
+signers, each identified the way its signing method can prove:
+
+- `kind: key`: an ECDSA public key (the local key or a PKCS#11/HSM key), by SHA-256 fingerprint;
+- `kind: certificate`: a bank-PKI certificate, by subject and issuer, chaining to `roots`;
+- `kind: sigstore`: a keyless Sigstore identity, by OIDC identity and issuer.
+
+Each signer is trusted only for the listed `purposes` (import, serve, approve) and models (name
+patterns). A region never trusts anybody by default: an empty list rejects every bundle.
+"""
+
+from __future__ import annotations
+
+import enum
+import fnmatch
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from cryptography import x509
+
+from artifacts.errors import TrustPolicyError
+from artifacts.keys import fingerprint
+from regions import Catalogue
+
+POLICY_FORMAT = "seawall.trust_policy/v1"
+
+
+class Purpose(str, enum.Enum):
+    IMPORT = "import"
+    SERVE = "serve"
+    APPROVE = "approve"
+
+
+class SignerKind(str, enum.Enum):
+    KEY = "key"
+    CERTIFICATE = "certificate"
+    SIGSTORE = "sigstore"
+
+
+_FIELDS = {
+    SignerKind.KEY: ({"fingerprint", "public_key"}, set()),
+    SignerKind.CERTIFICATE: ({"subject", "issuer", "roots"}, set()),
+    SignerKind.SIGSTORE: ({"identity", "oidc_issuer"}, {"trust_config"}),
+}
+_COMMON = ({"name", "kind", "purposes"}, {"models", "description"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrustedSigner:
+    name: str
+    kind: SignerKind
+    purposes: frozenset[Purpose]
+    models: tuple[str, ...] = ("*",)
+    fingerprint: str | None = None
+    public_key: bytes | None = None
+    subject: str | None = None
+    issuer: str | None = None
+    roots: bytes | None = None
+    identity: str | None = None
+    oidc_issuer: str | None = None
+    trust_config: Path | None = None
+
+    def allows(self, purpose: Purpose, model: str) -> bool:
+        return purpose in self.purposes and any(fnmatch.fnmatchcase(model, p) for p in self.models)
+
+    @property
+    def described(self) -> str:
+        if self.kind is SignerKind.KEY:
+            return f"key {self.fingerprint}"
+        if self.kind is SignerKind.CERTIFICATE:
+            return f"certificate '{self.subject}' issued by '{self.issuer}'"
+        return f"Sigstore identity {self.identity} (issuer {self.oidc_issuer})"
+
+
+@dataclass(frozen=True)
+class TrustPolicy:
+    region: str
+    path: Path
+    signers: tuple[TrustedSigner, ...] = field(default_factory=tuple)
+
+    def of_kind(self, kind: SignerKind) -> list[TrustedSigner]:
+        return [s for s in self.signers if s.kind is kind]
+
+
+def policy_path(catalogue: Catalogue, region: str) -> Path:
+    return catalogue.directory / catalogue.get(region).trust_policy
+
+
+def load_trust_policy(catalogue: Catalogue, region: str) -> TrustPolicy:
+    return read_policy(policy_path(catalogue, region), region)
+
+
+def read_policy(path: Path, region: str) -> TrustPolicy:
+    where = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TrustPolicyError(where, None, f"the trust policy of region '{region}' does not "
+                               "exist") from None
+    except (OSError, yaml.YAMLError) as e:
+        raise TrustPolicyError(where, None, f"cannot read it as YAML ({e})") from None
+    if not isinstance(raw, dict):
+        raise TrustPolicyError(where, None, "must be a mapping with format, region and signers")
+    if raw.get("format") != POLICY_FORMAT:
+        raise TrustPolicyError(where, "format", f"must be {POLICY_FORMAT!r}")
+    if raw.get("region") != region:
+        raise TrustPolicyError(where, "region", f"must be '{region}', the region that references "
+                               f"this file (got {raw.get('region')!r})")
+    entries = raw.get("signers") or []
+    if not isinstance(entries, list):
+        raise TrustPolicyError(where, "signers", "must be a list (empty: trust nobody)")
+    signers = [_signer(entry, f"signers[{i}]", path) for i, entry in enumerate(entries)]
+    names = [s.name for s in signers]
+    for name in names:
+        if names.count(name) > 1:
+            raise TrustPolicyError(where, "signers", f"the name '{name}' is used twice")
+    return TrustPolicy(region, path, tuple(signers))
+
+
+def add_signer(path: Path, region: str, entry: dict) -> TrustedSigner:
+    """Append one signer to a policy file: checked first, then written to a temp file and renamed."""
+    read_policy(path, region)  # refuse to extend a policy that is already broken
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["signers"] = list(raw.get("signers") or []) + [entry]
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        tmp.write_text(_HEADER.format(region=region) + yaml.dump(
+            raw, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+        updated = read_policy(tmp, region)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return updated.signers[-1]
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes PEM blocks as literal `|` blocks, as a person would."""
+
+
+_Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
+
+_HEADER = ("# Trust policy of {region}: the signers this region accepts, and for what.\n"
+           "# Nobody is trusted by default. Edit with `seawall trust add`; see "
+           "docs/platform-engineer.md.\n")
+
+
+def _signer(entry: Any, name: str, path: Path) -> TrustedSigner:
+    where = str(path)
+    if not isinstance(entry, dict):
+        raise TrustPolicyError(where, name, "must be a mapping")
+    try:
+        kind = SignerKind(entry.get("kind"))
+    except ValueError:
+        raise TrustPolicyError(where, f"{name}.kind", "must be one of: " +
+                               ", ".join(k.value for k in SignerKind)) from None
+    required = _COMMON[0] | _FIELDS[kind][0]
+    allowed = required | _COMMON[1] | _FIELDS[kind][1]
+    for key in sorted(required - entry.keys()):
+        raise TrustPolicyError(where, f"{name}.{key}", f"is required for a {kind.value} signer")
+    for key in sorted(entry.keys() - allowed):
+        raise TrustPolicyError(where, f"{name}.{key}", f"is not a field of a {kind.value} signer")
+
+    def text(key: str) -> str:
+        value = entry[key]
+        if not isinstance(value, str) or not value.strip():
+            raise TrustPolicyError(where, f"{name}.{key}", "must be a non-empty string")
+        return value.strip()
+
+    purposes = entry["purposes"]
+    try:
+        purposes = frozenset(Purpose(p) for p in purposes)
+    except (TypeError, ValueError):
+        purposes = frozenset()
+    if not purposes:
+        raise TrustPolicyError(where, f"{name}.purposes", "must list at least one of: " +
+                               ", ".join(p.value for p in Purpose))
+    models = entry.get("models", ["*"])
+    if not isinstance(models, list) or not models or not all(isinstance(m, str) for m in models):
+        raise TrustPolicyError(where, f"{name}.models", "must be a list of model-name patterns")
+    common = dict(name=text("name"), kind=kind, purposes=purposes, models=tuple(models))
+    if kind is SignerKind.KEY:
+        pem = text("public_key").encode() + b"\n"
+        try:
+            actual = fingerprint(pem)
+        except Exception:
+            raise TrustPolicyError(where, f"{name}.public_key", "must be a PEM public key") from None
+        if actual != text("fingerprint"):
+            raise TrustPolicyError(where, f"{name}.fingerprint", f"does not match public_key "
+                                   f"(the key's fingerprint is {actual})")
+        return TrustedSigner(**common, fingerprint=actual, public_key=pem)
+    if kind is SignerKind.CERTIFICATE:
+        roots = text("roots").encode() + b"\n"
+        try:
+            x509.load_pem_x509_certificates(roots)
+        except ValueError:
+            raise TrustPolicyError(where, f"{name}.roots", "must hold PEM certificates") from None
+        return TrustedSigner(**common, subject=text("subject"), issuer=text("issuer"), roots=roots)
+    config = entry.get("trust_config")
+    if config is not None:
+        config = path.parent / text("trust_config")
+        if not config.is_file():
+            raise TrustPolicyError(where, f"{name}.trust_config", f"{config} does not exist")
+    return TrustedSigner(**common, identity=text("identity"), oidc_issuer=text("oidc_issuer"),
+                         trust_config=config)
