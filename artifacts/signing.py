@@ -136,9 +136,10 @@ def _signer_config(r: SignRequest) -> tuple[model_signing.signing.Config, str, P
         config.use_elliptic_key_signer(private_key=key)
         return config, "key " + fingerprint(public_pem(public)), created
     if r.method is Method.CERTIFICATE:
-        if r.key is None or r.certificate is None:
-            raise SigningError("method certificate needs --key (the certificate's private key) "
-                               "and --certificate (the signing certificate, PEM)")
+        if r.key is None or r.certificate is None or not r.chain:
+            raise SigningError("method certificate needs --key (the certificate's private key), "
+                               "--certificate (the signing certificate, PEM) and --chain (the "
+                               "issuing CA certificates, PEM; repeat for several)")
         try:
             config.use_certificate_signer(
                 private_key=_existing(r.key, "--key"),
@@ -168,20 +169,22 @@ def _sigstore_config(config: model_signing.signing.Config, r: SignRequest):
                            "--identity-token or set SIGSTORE_ID_TOKEN")
     _token_identity(r.identity_token)
     trust = _existing(r.trust_config, "--trust-config") if r.trust_config else None
+    where = "the public Sigstore TUF repository and OIDC issuer (pass --trust-config for a " \
+        "private instance)"
     if trust is not None:
         from sigstore.models import ClientTrustConfig
 
         try:
-            ClientTrustConfig.from_json(trust.read_text(encoding="utf-8"))
+            oidc = ClientTrustConfig.from_json(
+                trust.read_text(encoding="utf-8")).signing_config.get_oidc_url()
         except Exception as e:
             raise SigningError(f"{trust}: not a Sigstore client trust configuration "
                                f"({type(e).__name__}: {e})") from None
+        where = f"the OIDC issuer {oidc} of {trust}"
     try:
         return config.use_sigstore_signer(identity_token=r.identity_token, trust_config=trust,
                                           use_ambient_credentials=False)
     except Exception as e:  # the TUF repository (no --trust-config) and the OIDC issuer are online
-        where = f"the OIDC issuer of {trust}" if trust else "the public Sigstore TUF repository " \
-            "and OIDC issuer (pass --trust-config for a private instance)"
         raise SigningError(f"Sigstore keyless signing needs the network to reach {where}: "
                            f"{e!r}") from None
 

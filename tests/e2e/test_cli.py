@@ -21,7 +21,8 @@ def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedP
 def test_help_lists_every_command_with_a_description(tmp_path):
     out = run("--help", cwd=tmp_path)
     assert out.returncode == 0
-    for command in ("train", "demo", "regions", "data", "bundle"):
+    for command in ("train", "demo", "regions", "data", "bundle", "sign", "verify", "import",
+                    "trust"):
         assert command in out.stdout
 
 
@@ -100,3 +101,52 @@ def test_data_synth_writes_a_csv(tmp_path):
     out = run("data", "synth", "--out", "d.csv", "--rows", "1500", cwd=tmp_path)
     assert out.returncode == 0
     assert len((tmp_path / "d.csv").read_text().splitlines()) == 1501
+
+
+def test_sign_trust_verify_import_as_an_auditor_would(tmp_path, small_csv, catalogue_dir):
+    cat = ["--catalogue", str(catalogue_dir)]
+    assert run("train", "--region", "offshore-sg", "--data", str(small_csv), "--home", "h",
+               cwd=tmp_path).returncode == 0
+    bundle = "h/bundles/uci-credit-default-v1"
+    signed = run("sign", bundle, "--home", "h", cwd=tmp_path)
+    assert signed.returncode == 0, signed.stderr
+    assert "created the local signing key" in signed.stdout and "PRIVATE" not in signed.stdout
+    refused = run("verify", bundle, "--region", "onshore-hn", *cat, cwd=tmp_path)
+    assert refused.returncode == 1 and "[FAIL] signer" in refused.stdout
+    added = run("trust", "add", "onshore-hn", "--name", "release", "--purpose", "import",
+                "--public-key", "h/keys/signing-key.pub", *cat, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert "release" in run("trust", "list", "onshore-hn", *cat, cwd=tmp_path).stdout
+    ok = run("verify", bundle, "--region", "onshore-hn", "--against", bundle, *cat, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout
+    assert "result       PASS (7 of 7 checks passed)" in ok.stdout
+    as_json = json.loads(run("verify", bundle, "--region", "onshore-hn", "--json", *cat,
+                             cwd=tmp_path).stdout)
+    assert as_json["passed"] is True and as_json["signer"]["trusted_as"] == "release"
+    imported = run("import", bundle, "--region", "onshore-hn", "--home", "h", *cat, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert "version 1 (alias pending-validation)" in imported.stdout.replace("\n", " ")
+    serve = run("verify", bundle, "--region", "onshore-hn", "--purpose", "serve", *cat,
+                cwd=tmp_path)
+    assert serve.returncode == 1 and "not for serve" in serve.stdout
+    card = tmp_path / bundle / "model_card.json"
+    card.write_text(card.read_text().replace("credit", "debit", 1))
+    tampered = run("verify", bundle, "--region", "onshore-hn", "--json", *cat, cwd=tmp_path)
+    report = json.loads(tampered.stdout)
+    assert tampered.returncode == 1 and report["passed"] is False
+    digests = next(c for c in report["checks"] if c["name"] == "digests")
+    assert digests["details"] == ["model_card.json: changed (its bytes differ from the signed "
+                                  "digest)"]
+    again = run("import", bundle, "--region", "onshore-hcm", "--home", "h", *cat, cwd=tmp_path)
+    assert again.returncode == 1 and "refused by onshore-hcm" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["verify", "nowhere", "--region", "onshore-hn"], "nowhere: not a bundle directory"),
+    (["trust", "add", "onshore-hn", "--name", "x", "--purpose", "import"], "say who the signer"),
+    (["sign", "nowhere"], "nowhere: not a bundle directory"),
+])
+def test_signing_mistakes_are_one_clear_line(tmp_path, args, message):
+    out = run(*args, cwd=tmp_path)
+    assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr
