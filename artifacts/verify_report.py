@@ -17,6 +17,7 @@ class Check:
     title: str
     passed: bool | None = None  # None: not run (see details for why)
     details: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
     def ok(self, *details: str) -> None:
         self.passed = True
