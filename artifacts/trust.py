@@ -105,6 +105,11 @@ def read_policy(path: Path, region: str) -> TrustPolicy:
                                "exist") from None
     except (OSError, yaml.YAMLError) as e:
         raise TrustPolicyError(where, None, f"cannot read it as YAML ({e})") from None
+    return _policy_from(raw, path, region)
+
+
+def _policy_from(raw: Any, path: Path, region: str) -> TrustPolicy:
+    where = str(path)
     if not isinstance(raw, dict):
         raise TrustPolicyError(where, None, "must be a mapping with format, region and signers")
     if raw.get("format") != POLICY_FORMAT:
@@ -128,11 +133,11 @@ def add_signer(path: Path, region: str, entry: dict) -> TrustedSigner:
     read_policy(path, region)  # refuse to extend a policy that is already broken
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     raw["signers"] = list(raw.get("signers") or []) + [entry]
+    updated = _policy_from(raw, path, region)  # errors name the real file, which is untouched
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         tmp.write_text(_HEADER.format(region=region) + yaml.dump(
             raw, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
-        updated = read_policy(tmp, region)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from mlflow.tracking import MlflowClient
@@ -18,7 +19,7 @@ from artifacts import (
 )
 from artifacts.tracking import sqlite_uri
 from regions import ResidencyError, load_catalogue
-from signing_helpers import trust_key
+from signing_helpers import rewrite, trust_key
 
 REGION = "onshore-hn"
 
@@ -74,9 +75,6 @@ def test_a_failure_after_registration_rolls_back_and_restores_the_alias(setup, m
     bundle, catalogue, home = setup
     first = import_bundle(bundle, catalogue=catalogue, region=REGION, home=home)
     second = tmp_path / "again" / "uci-credit-default-v2"
-    import shutil
-
-    from signing_helpers import rewrite
     shutil.copytree(pristine_bundle, second)
     rewrite(second, "model_card.json", lambda c: c.update(owner="second"))
     sign_bundle(SignRequest(bundle=second, home=tmp_path / "signer"))
@@ -90,14 +88,13 @@ def test_a_failure_after_registration_rolls_back_and_restores_the_alias(setup, m
     client = _client(home)
     versions = client.search_model_versions("name = 'uci-credit-default'")
     assert [str(v.version) for v in versions] == [first.version]
-    assert str(client.get_model_version_by_alias("uci-credit-default", PENDING_ALIAS).version) == "1"
+    pending = client.get_model_version_by_alias("uci-credit-default", PENDING_ALIAS)
+    assert str(pending.version) == "1"
     assert _leftovers(home) == [bundle.name]
 
 
 def test_the_same_bundle_under_another_name_is_refused_as_already_imported(setup, tmp_path):
     bundle, catalogue, home = setup
-    import shutil
-
     import_bundle(bundle, catalogue=catalogue, region=REGION, home=home)
     renamed = tmp_path / "renamed"
     shutil.copytree(bundle, renamed)
