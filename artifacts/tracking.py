@@ -59,6 +59,13 @@ class RegisteredVersion:
     version: str
 
 
+@dataclass
+class _Made:
+    existed: bool
+    run_id: str | None = None
+    version: str | None = None
+
+
 class MlflowRegistry:
     def __init__(self, tracking_uri: str, *, artifact_root: Path | None = None) -> None:
         self.tracking_uri = tracking_uri
@@ -92,12 +99,10 @@ class MlflowRegistry:
         """Log a run and register its model; undo both if the `with` block raises."""
         mlflow.set_tracking_uri(self.tracking_uri)
         mlflow.set_registry_uri(self.tracking_uri)
-        existed = self._model_exists(model_name)
-        run_id = version = None
-        try:
+        with self._undone_on_failure(model_name, "the candidate") as made:
             experiment_id = self._experiment(experiment)
             with mlflow.start_run(experiment_id=experiment_id, tags=tags) as run:
-                run_id = run.info.run_id
+                made.run_id = run_id = run.info.run_id
                 mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
                 mlflow.log_metrics(metrics)
                 for path, doc in documents.items():
@@ -109,20 +114,13 @@ class MlflowRegistry:
                         pipeline, name="model", input_example=input_example,
                         pip_requirements=_pip_requirements(),
                         skops_trusted_types=SKOPS_TRUSTED_TYPES)
-                if not existed:
+                if not made.existed:
                     self.client.create_registered_model(model_name)
-                version = str(self.client.create_model_version(
+                made.version = str(self.client.create_model_version(
                     model_name, source=info.model_uri, run_id=run_id,
                     model_id=info.model_id).version)
                 yield RegisteredVersion(redact(self.tracking_uri), experiment_id, run_id,
-                                        model_name, version)
-        except MlflowException as e:
-            self._rollback(model_name, version, run_id, delete_model=not existed)
-            raise RegistryError(f"MLflow at {redact(self.tracking_uri)} refused the candidate "
-                                f"({e.message.splitlines()[0]}); nothing was registered") from e
-        except BaseException:
-            self._rollback(model_name, version, run_id, delete_model=not existed)
-            raise
+                                        model_name, made.version)
 
     def attach_bundle(self, registered: RegisteredVersion, bundle_dir: Path,
                       tags: dict[str, str]) -> None:
@@ -143,35 +141,41 @@ class MlflowRegistry:
         block raises, the version, the run and a model this call created are deleted again and
         the alias goes back to the version it pointed at before.
         """
-        existed = self._model_exists(model_name)
-        previous = self._alias_target(model_name, PENDING_ALIAS) if existed else None
-        run_id = version = None
-        try:
+        previous = self._alias_target(model_name, PENDING_ALIAS)
+        with self._undone_on_failure(model_name, "the import", restore_alias=previous) as made:
             run = self.client.create_run(self._experiment(experiment), tags=tags)
-            run_id = run.info.run_id
+            made.run_id = run_id = run.info.run_id
             self.client.log_artifacts(run_id, str(bundle_dir), artifact_path="bundle")
             for path, doc in documents.items():
                 if isinstance(doc, str):
                     self.client.log_text(run_id, doc, path)
                 else:
                     self.client.log_dict(run_id, doc, path)
-            if not existed:
+            if not made.existed:
                 self.client.create_registered_model(model_name)
-            version = str(self.client.create_model_version(
+            made.version = str(self.client.create_model_version(
                 model_name, source=f"runs:/{run_id}/bundle", run_id=run_id, tags=tags).version)
-            self.client.set_registered_model_alias(model_name, PENDING_ALIAS, version)
+            self.client.set_registered_model_alias(model_name, PENDING_ALIAS, made.version)
             self.client.set_terminated(run_id)
             yield RegisteredVersion(redact(self.tracking_uri), run.info.experiment_id, run_id,
-                                    model_name, version)
-        except MlflowException as e:
-            self._rollback(model_name, version, run_id, delete_model=not existed)
-            raise RegistryError(f"MLflow at {redact(self.tracking_uri)} refused the import "
-                                f"({e.message.splitlines()[0]}); nothing was registered") from e
-        except BaseException:
-            self._rollback(model_name, version, run_id, delete_model=not existed)
-            if previous is not None:
+                                    model_name, made.version)
+
+    @contextlib.contextmanager
+    def _undone_on_failure(self, model_name: str, what: str, *,
+                           restore_alias: str | None = None) -> Iterator[_Made]:
+        """Undo what the block registered (version, run, a new model) if it raises."""
+        made = _Made(existed=self._model_exists(model_name))
+        try:
+            yield made
+        except BaseException as e:
+            self._rollback(model_name, made.version, made.run_id, delete_model=not made.existed)
+            if restore_alias is not None:
                 with contextlib.suppress(MlflowException):
-                    self.client.set_registered_model_alias(model_name, PENDING_ALIAS, previous)
+                    self.client.set_registered_model_alias(model_name, PENDING_ALIAS,
+                                                           restore_alias)
+            if isinstance(e, MlflowException):
+                raise RegistryError(f"MLflow at {redact(self.tracking_uri)} refused {what} "
+                                    f"({e.message.splitlines()[0]}); nothing was registered") from e
             raise
 
     def find_versions(self, model_name: str, tag: str, value: str) -> list[str]:
@@ -182,6 +186,8 @@ class MlflowRegistry:
         return sorted((v.version for v in found if v.tags.get(tag) == value), key=int)
 
     def _alias_target(self, model_name: str, alias: str) -> str | None:
+        if not self._model_exists(model_name):
+            return None
         try:
             return str(self.client.get_model_version_by_alias(model_name, alias).version)
         except MlflowException:

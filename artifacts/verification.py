@@ -251,10 +251,7 @@ def _manifest(check: Check, bundle: Bundle, facts: SignatureFacts) -> None:
         if whole is not None and whole != listed[name]["sha256"]:
             problems.append(f"{name}: {MANIFEST} says sha256 {listed[name]['sha256']}, the "
                             f"signed digest is {whole}")
-    if problems:
-        check.fail(*problems)
-    else:
-        check.ok(f"{len(listed)} files listed, each signed with the same size and digest")
+    check.settle(problems, f"{len(listed)} files listed, each signed with the same size and digest")
 
 
 def _whole_digest(resources: list, size: int) -> str | None:
@@ -275,10 +272,7 @@ def _preprocessor(check: Check, bundle: Bundle, facts: SignatureFacts) -> None:
     if bundle.manifest["preprocessor_sha256"] != actual:
         problems.append(f"{MANIFEST}: preprocessor_sha256 is "
                         f"{bundle.manifest['preprocessor_sha256']}, {name} has {actual}")
-    if problems:
-        check.fail(*problems)
-    else:
-        check.ok(f"{name} sha256 {actual} (model card and manifest agree)")
+    check.settle(problems, f"{name} sha256 {actual} (model card and manifest agree)")
 
 
 def _golden(check: Check, bundle: Bundle, facts: SignatureFacts) -> None:
@@ -311,11 +305,8 @@ def _golden(check: Check, bundle: Bundle, facts: SignatureFacts) -> None:
         problems.append(f"golden_set.json: reason codes differ on {len(moved)} rows (first: row "
                         f"{moved[0]}, expected {golden['expected']['reason_codes'][moved[0]]}, "
                         f"got {got_reasons[moved[0]]})")
-    if problems:
-        check.fail(*problems)
-    else:
-        check.ok(f"{len(diff)} rows, max |Δ| {float(diff.max(initial=0.0)):.2e}; reason codes "
-                 "identical on every row")
+    check.settle(problems, f"{len(diff)} rows, max |Δ| {float(diff.max(initial=0.0)):.2e}; "
+                 "reason codes identical on every row")
 
 
 def _against(check: Check, bundle: Bundle, other_path: Path) -> None:
@@ -329,10 +320,8 @@ def _against(check: Check, bundle: Bundle, other_path: Path) -> None:
     problems += [f"{n}: only in {other.path}" for n in sorted(theirs.keys() - mine.keys())]
     problems += [f"{n}: sha256 {mine[n]} here, {theirs[n]} in {other.path}"
                  for n in sorted(mine.keys() & theirs.keys()) if mine[n] != theirs[n]]
-    if problems:
-        check.fail(*problems)
-    else:
-        check.ok(f"{len(mine)} files identical to {other.path.resolve()} (including {SIGNATURE})")
+    check.settle(problems, f"{len(mine)} files identical to {other.path.resolve()} (including "
+                 f"{SIGNATURE})")
 
 
 def _file_digests(path: Path) -> dict[str, str]:

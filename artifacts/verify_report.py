@@ -27,6 +27,13 @@ class Check:
         self.passed = False
         self.details.extend(details)
 
+    def settle(self, problems: list[str], success: str) -> None:
+        """Fail with each problem, or pass with `success` when there are none."""
+        if problems:
+            self.fail(*problems)
+        else:
+            self.ok(success)
+
     def skip(self, why: str) -> None:
         self.passed = None
         self.details.append(f"not run: {why}")
