@@ -99,8 +99,8 @@ def pkcs11_uri_with_pin(uri: str) -> str:
     return f"{uri}{'&' if '?' in uri else '?'}pin-value={pin}"
 
 
-def pkcs11_public_pem(uri: str, modules: tuple[str, ...] = ()) -> bytes:
-    """The PEM public half of an HSM key, read through the library's PKCS#11 signer."""
+def pkcs11_signing_config(uri: str, modules: tuple[str, ...] = ()):
+    """A model-signing config that signs with an HSM key, and that key's PEM public half."""
     import model_signing
 
     try:
@@ -109,4 +109,9 @@ def pkcs11_public_pem(uri: str, modules: tuple[str, ...] = ()) -> bytes:
     except Exception as e:  # PyKCS11 raises its own error types
         raise SigningError(f"PKCS#11 key {redact_pkcs11_uri(uri)} cannot be used: "
                            f"{redact_pkcs11_uri(str(e)) or type(e).__name__}") from None
-    return public_pem(config._signer.public_key())  # the signer exposes no public accessor
+    return config, public_pem(config._signer.public_key())  # no public accessor for it
+
+
+def pkcs11_public_pem(uri: str, modules: tuple[str, ...] = ()) -> bytes:
+    """The PEM public half of an HSM key (for enrolling it in a trust policy)."""
+    return pkcs11_signing_config(uri, modules)[1]

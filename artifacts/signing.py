@@ -32,8 +32,7 @@ from artifacts.keys import (
     ensure_local_key,
     fingerprint,
     load_private_key,
-    pkcs11_public_pem,
-    pkcs11_uri_with_pin,
+    pkcs11_signing_config,
     public_pem,
 )
 
@@ -155,9 +154,7 @@ def _signer_config(r: SignRequest) -> tuple[model_signing.signing.Config, str, P
             raise SigningError("method pkcs11 needs --pkcs11-uri, e.g. 'pkcs11:token=seawall;"
                                "object=signing?module-path=/usr/lib/softhsm/libsofthsm2.so' "
                                "with the PIN in $SEAWALL_PKCS11_PIN")
-        uri = pkcs11_uri_with_pin(r.pkcs11_uri)
-        public = pkcs11_public_pem(r.pkcs11_uri, r.pkcs11_modules)
-        config.use_pkcs11_signer(pkcs11_uri=uri, module_paths=list(r.pkcs11_modules))
+        config, public = pkcs11_signing_config(r.pkcs11_uri, r.pkcs11_modules)
         return config, "key " + fingerprint(public), None
     return _sigstore_config(config, r), _token_identity(r.identity_token), None
 

@@ -65,9 +65,9 @@ def verify_bundle(path: Path | str, *, catalogue: Catalogue, region: str,
                "origin_region": m["origin_region"], "created_at": m["created_at"]},
         checks=[Check(n, _TITLES[n]) for n in _TITLES if n != "against" or against])
     check = report.check
-    facts = _signer(report, policy, bundle, purpose)
+    facts, entry = _signer(report, policy, bundle, purpose)
     start = time.perf_counter()
-    proven = facts is not None and _signature_and_digests(report, bundle, facts)
+    proven = entry is not None and _signature_and_digests(report, bundle, facts, entry)
     check("digests").seconds = time.perf_counter() - start  # signature + hashing, one pass
     steps = [("manifest", _manifest), ("preprocessor", _preprocessor), ("golden", _golden)]
     for name, step in steps:
@@ -82,8 +82,9 @@ def verify_bundle(path: Path | str, *, catalogue: Catalogue, region: str,
     return report
 
 
-def _signer(report: VerificationReport, policy: TrustPolicy, bundle: Bundle,
-            purpose: Purpose) -> SignatureFacts | None:
+def _signer(report: VerificationReport, policy: TrustPolicy, bundle: Bundle, purpose: Purpose
+            ) -> tuple[SignatureFacts | None, TrustedSigner | None]:
+    """The signature's claims and the policy entry they match (None, None: nothing to check)."""
     signer, signature = report.check("signer"), report.check("signature")
     try:
         facts = read_signature(bundle.path / SIGNATURE)
@@ -91,7 +92,7 @@ def _signer(report: VerificationReport, policy: TrustPolicy, bundle: Bundle,
         signer.fail(f"{SIGNATURE}: {e}")
         signature.skip("there is no readable signature")
         report.check("digests").skip("there is no readable signature")
-        return None
+        return None, None
     report.signer = {"kind": facts.kind.value, "claimed": facts.claimed,
                      "signed_at": facts.signed_at}
     entry = _matching(policy, facts)
@@ -101,7 +102,7 @@ def _signer(report: VerificationReport, policy: TrustPolicy, bundle: Bundle,
                     f"({policy.path})")
         signature.skip("the region holds no key or root for this signer")
         report.check("digests").skip("the signature cannot be checked")
-        return None
+        return facts, None
     report.signer["trusted_as"] = entry.name
     if entry.allows(purpose, model):
         signer.ok(f"'{entry.name}': {entry.described}, trusted for "
@@ -110,8 +111,7 @@ def _signer(report: VerificationReport, policy: TrustPolicy, bundle: Bundle,
         signer.fail(f"{SIGNATURE}: '{entry.name}' is trusted by {policy.region} only for "
                     f"{sorted(p.value for p in entry.purposes)} of models {list(entry.models)}, "
                     f"not for {purpose.value} of '{model}'")
-    report.signer["entry"] = entry
-    return facts
+    return facts, entry
 
 
 def _matching(policy: TrustPolicy, facts: SignatureFacts) -> TrustedSigner | None:
@@ -127,9 +127,8 @@ def _matching(policy: TrustPolicy, facts: SignatureFacts) -> TrustedSigner | Non
     return None
 
 
-def _signature_and_digests(report: VerificationReport, bundle: Bundle,
-                           facts: SignatureFacts) -> bool:
-    entry: TrustedSigner = report.signer.pop("entry")
+def _signature_and_digests(report: VerificationReport, bundle: Bundle, facts: SignatureFacts,
+                           entry: TrustedSigner) -> bool:
     signature, digests = report.check("signature"), report.check("digests")
     serialization = facts.serialization
     if serialization.get("ignore_paths", []) != [SIGNATURE]:

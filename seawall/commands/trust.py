@@ -71,7 +71,11 @@ def add(
     elif certificate:
         if roots is None:
             raise TrustPolicyError(str(path), None, "--certificate needs --roots")
-        subject, issuer = certificate_identity(x509.load_pem_x509_certificate(_read(certificate)))
+        try:
+            cert = x509.load_pem_x509_certificate(_read(certificate))
+        except ValueError:
+            raise TrustPolicyError(str(certificate), None, "not a PEM certificate") from None
+        subject, issuer = certificate_identity(cert)
         entry |= {"kind": SignerKind.CERTIFICATE.value, "subject": subject, "issuer": issuer,
                   "roots": _read(roots).decode()}
     elif sigstore_identity and oidc_issuer:

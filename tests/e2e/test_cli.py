@@ -146,7 +146,10 @@ def test_sign_trust_verify_import_as_an_auditor_would(tmp_path, small_csv, catal
     (["verify", "nowhere", "--region", "onshore-hn"], "nowhere: not a bundle directory"),
     (["trust", "add", "onshore-hn", "--name", "x", "--purpose", "import"], "say who the signer"),
     (["sign", "nowhere"], "nowhere: not a bundle directory"),
+    (["trust", "add", "onshore-hn", "--name", "x", "--purpose", "import", "--certificate",
+      "pyproject.toml", "--roots", "pyproject.toml"], "pyproject.toml: not a PEM certificate"),
 ])
 def test_signing_mistakes_are_one_clear_line(tmp_path, args, message):
+    (tmp_path / "pyproject.toml").write_text("[project]\n")
     out = run(*args, cwd=tmp_path)
     assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr
