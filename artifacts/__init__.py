@@ -39,7 +39,7 @@ from artifacts.errors import (
 from artifacts.export import PARITY_TOLERANCE, ParityReport, check_parity, export_pipeline
 from artifacts.factory import Candidate, Progress, TrainRequest, build_candidate
 from artifacts.golden import golden_frame
-from artifacts.importing import Imported, import_bundle, region_home
+from artifacts.importing import Imported, bundle_for_alias, import_bundle, region_home
 from artifacts.keys import ensure_local_key, fingerprint
 from artifacts.loaders import Dataset, load_dataset, read_header
 from artifacts.reason_codes import ReasonCodes
@@ -102,6 +102,7 @@ __all__ = [
     "VerificationReport",
     "add_signer",
     "build_candidate",
+    "bundle_for_alias",
     "check_parity",
     "ensure_local_key",
     "export_pipeline",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from artifacts.bundle import MANIFEST, load_bundle, sha256_file
-from artifacts.errors import BundleError, VerificationError
+from artifacts.errors import BundleError, RegistryError, VerificationError
 from artifacts.tracking import PENDING_ALIAS, MlflowRegistry, sqlite_uri
 from artifacts.trust import Purpose
 from artifacts.verification import verify_bundle
@@ -81,6 +81,34 @@ def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: 
             shutil.rmtree(staging, ignore_errors=True)
     return Imported(region, target, version.tracking_uri, model, version.version, PENDING_ALIAS,
                     report)
+
+
+def bundle_for_alias(*, home: Path, region: str, alias: str, model: str | None = None,
+                     tracking_uri: str | None = None) -> tuple[Path, str]:
+    """The region's imported bundle that `alias` points at, and its registry version.
+
+    The bundle is found by its manifest digest (tagged at import), not by a path stored in the
+    registry: the caller verifies it anyway, and a moved store still resolves.
+    """
+    store = region_home(home, region)
+    if tracking_uri is None and not (store / "mlflow.db").is_file():
+        raise RegistryError(f"{store}: region {region} has no registry yet; import a bundle "
+                            f"first (seawall import BUNDLE --region {region})")
+    registry = MlflowRegistry(tracking_uri or sqlite_uri(store), artifact_root=store / "mlartifacts")
+    if model is None:
+        names = registry.model_names()
+        if len(names) != 1:
+            raise RegistryError(f"region {region}'s registry holds {len(names)} models "
+                                f"({', '.join(names) or 'none'}); name one with --model")
+        model = names[0]
+    version, tags = registry.aliased(model, alias)
+    digest = tags.get(MANIFEST_TAG)
+    bundles = store / "bundles"
+    for candidate in sorted(bundles.iterdir()) if bundles.is_dir() else []:
+        if (candidate / MANIFEST).is_file() and sha256_file(candidate / MANIFEST) == digest:
+            return candidate, version
+    raise BundleError(f"{bundles}: no bundle with manifest sha256 {digest} ({model} version "
+                      f"{version}, alias '{alias}'); was it removed after import?")
 
 
 def _copy(source: Path, staging: Path) -> None:

@@ -185,6 +185,18 @@ class MlflowRegistry:
         found = self.client.search_model_versions(f"name = '{model_name}'")
         return sorted((v.version for v in found if v.tags.get(tag) == value), key=int)
 
+    def model_names(self) -> list[str]:
+        return sorted(m.name for m in self.client.search_registered_models())
+
+    def aliased(self, model_name: str, alias: str) -> tuple[str, dict[str, str]]:
+        """(version, tags) of the version `alias` points at; `RegistryError` if none."""
+        try:
+            found = self.client.get_model_version_by_alias(model_name, alias)
+        except MlflowException:
+            raise RegistryError(f"{redact(self.tracking_uri)}: model '{model_name}' has no "
+                                f"version with alias '{alias}'") from None
+        return str(found.version), dict(found.tags)
+
     def _alias_target(self, model_name: str, alias: str) -> str | None:
         if not self._model_exists(model_name):
             return None

@@ -1,6 +1,6 @@
 """The `seawall` command: mounts every area's commands and turns their errors into one line.
 
-A user's mistake (an `ArtifactError` or `RegionError`) prints its message and exits 1; typer
+A user's mistake (an `ArtifactError`, `RegionError` or `ServiceError`) prints its message and exits 1; typer
 reports usage errors with exit 2. `--verbose` adds the traceback.
 """
 
@@ -15,7 +15,8 @@ import typer
 from artifacts import ArtifactError
 from regions import RegionError
 from seawall._console import errors
-from seawall.commands import bundle, data, demo, regions, sign, train, trust, verify
+from seawall.commands import bundle, data, demo, regions, serve, sign, train, trust, verify
+from service import ServiceError
 
 app = typer.Typer(
     name="seawall", no_args_is_help=True, pretty_exceptions_enable=False,
@@ -25,10 +26,12 @@ app.add_typer(regions.app, name="regions")
 app.add_typer(data.app, name="data")
 app.add_typer(bundle.app, name="bundle")
 app.add_typer(trust.app, name="trust")
+app.add_typer(serve.decisions, name="decisions")
 app.command("train")(train.train)
 app.command("sign")(sign.sign)
 app.command("verify")(verify.verify)
 app.command("import")(verify.import_)
+app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 
 _verbose = {"on": False}
@@ -43,7 +46,7 @@ def _options(verbose: Annotated[bool, typer.Option(
 def main() -> None:
     try:
         app()
-    except (ArtifactError, RegionError) as e:
+    except (ArtifactError, RegionError, ServiceError) as e:
         if _verbose["on"]:
             traceback.print_exc()
         errors.print(f"[red]error:[/] {e.diagnostics()}", soft_wrap=True)

@@ -1,0 +1,117 @@
+"""`seawall serve` and `seawall decisions verify`: the onshore scoring service and its ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from artifacts import bundle_for_alias, region_home
+from regions import Tier, load_catalogue, require_tier
+from seawall._console import DEFAULT_HOME, CatalogueOption, HomeOption, console
+from service import ServiceError, ServiceSettings, log_config, open_store, verify_chain
+
+decisions = typer.Typer(no_args_is_help=True, help="The hash-chained decision log.")
+RegionOption = Annotated[str, typer.Option("--region", "-r", help="Onshore serving region "
+                                           "(e.g. onshore-hn).")]
+LogOption = Annotated[str | None, typer.Option(
+    "--decision-log", envvar="SEAWALL_DECISION_LOG",
+    help="SQLite path or postgresql:// URL (password via PGPASSWORD, not the URL). Default: "
+         "<home>/regions/<region>/decisions.db.")]
+
+
+def serve(
+    region: RegionOption,
+    bundle: Annotated[Path | None, typer.Option(help="Champion bundle directory.")] = None,
+    alias: Annotated[str | None, typer.Option(help="Serve the region's imported bundle this "
+                                              "registry alias points at (e.g. production).")]
+        = None,
+    model: Annotated[str | None, typer.Option(help="Registered model name for --alias (needed "
+                                              "when the region holds several).")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8080,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes; each "
+                                         "verifies and loads the bundle itself.")] = 1,
+    canary: Annotated[Path | None, typer.Option(help="Canary bundle (also verified).")] = None,
+    canary_fraction: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of "
+                                                   "application ids sent to the canary.")] = 0.0,
+    shadow: Annotated[Path | None, typer.Option(help="Challenger bundle scored in shadow: "
+                                                "logged, never returned.")] = None,
+    max_batch_rows: Annotated[int, typer.Option(min=1, help="Most rows per request.")] = 1000,
+    base_score: Annotated[float, typer.Option(help="Scorecard points at --base-odds.")] = 600.0,
+    base_odds: Annotated[float, typer.Option(help="Good:bad odds scoring --base-score.")] = 50.0,
+    pdo: Annotated[float, typer.Option("--points-to-double-odds", help="Points that double the "
+                                       "odds.")] = 20.0,
+    access_log: Annotated[bool, typer.Option(help="One JSON access-log line per request.")]
+        = True,
+    decision_log: LogOption = None,
+    catalogue: CatalogueOption = None,
+    home: HomeOption = DEFAULT_HOME,
+) -> None:
+    """Serve credit decisions from a verified bundle (fail closed) under uvicorn."""
+    import uvicorn
+
+    cat = load_catalogue(catalogue)
+    require_tier(cat.get(region), Tier.SERVING)  # refuses offshore regions before anything runs
+    if (bundle is None) == (alias is None):
+        raise typer.BadParameter("give exactly one of --bundle and --alias")
+    if alias is not None:
+        bundle, version = bundle_for_alias(home=home, region=region, alias=alias, model=model)
+        console.print(f"alias '{alias}' -> version {version}, bundle {bundle}", style="dim")
+    try:
+        settings = ServiceSettings(
+            region=region, bundle=bundle.resolve(), catalogue=cat.directory.resolve(),
+            decision_log=decision_log or str((region_home(home, region) / "decisions.db")
+                                             .resolve()),
+            canary=canary.resolve() if canary else None, canary_fraction=canary_fraction,
+            shadow=shadow.resolve() if shadow else None, max_batch_rows=max_batch_rows,
+            base_score=base_score, base_odds=base_odds, points_to_double_odds=pdo,
+            access_log=access_log)
+    except ValidationError as e:
+        raise typer.BadParameter("; ".join(f"{'.'.join(map(str, x['loc'])) or 'options'}: "
+                                           f"{x['msg']}" for x in e.errors())) from None
+    open_store(settings.decision_log).close()  # a bad URL or database is an error now, not a 503
+    for name, value in settings.model_dump(exclude_none=True).items():
+        os.environ[f"SEAWALL_SERVE_{name.upper()}"] = str(value)
+    if workers > 1:  # prometheus-client shares metrics between workers through files
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="seawall-metrics-")
+    uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                loop="uvloop", http="httptools", log_config=log_config(), access_log=False,
+                timeout_graceful_shutdown=10)
+
+
+@decisions.command("verify")
+def verify_decisions(
+    region: Annotated[str, typer.Option("--region", "-r", help="Region whose default log to "
+                                        "check.")] = "onshore-hn",
+    decision_log: LogOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    home: HomeOption = DEFAULT_HOME,
+) -> None:
+    """Walk the hash chain from the first decision; report the first broken link. Exit 1 if
+    the chain is broken."""
+    url = decision_log or str(region_home(home, region) / "decisions.db")
+    if "://" not in url and not Path(url).is_file():
+        raise ServiceError(f"{url}: no decision log there (serve some decisions first, or pass "
+                           "--decision-log)")
+    store = open_store(url)
+    try:
+        report = verify_chain(store)
+    finally:
+        store.close()
+    if as_json:
+        console.print_json(json.dumps(report.to_dict()))
+    elif report.intact:
+        console.print(f"[green]✓[/] {report.location}: {report.records} decisions, chain intact; "
+                      f"head {report.head}\n  (keep the head: a later check that no longer "
+                      "reaches it shows the newest records were removed)")
+    else:
+        console.print(f"[red]✗[/] {report.location}: chain broken at record {report.broken_at}: "
+                      f"{report.reason}\n  {report.records} records before it verify; last good "
+                      f"hash {report.head}")
+    raise typer.Exit(0 if report.intact else 1)

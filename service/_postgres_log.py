@@ -1,0 +1,95 @@
+"""The production decision log: PostgreSQL through psycopg 3.
+
+Appends take a transaction-scoped advisory lock before reading the chain head, so every
+worker and every replica of the service extends one chain; `synchronous_commit` stays on, so a
+commit is durable before the service answers. UPDATE and DELETE are refused by a trigger.
+Give the password through `PGPASSWORD` or `~/.pgpass` (libpq), not in the URL; the URL is
+redacted in every message anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import psycopg
+from psycopg.rows import dict_row
+
+from service.decision_log import (
+    COLUMNS,
+    GENESIS,
+    Decision,
+    LoggedDecision,
+    chain,
+    row_decision,
+    row_values,
+)
+from service.errors import DecisionLogError
+
+_LOCK_KEY = 0x5EA3A11  # pg_advisory_xact_lock key for the chain head
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    seq BIGINT PRIMARY KEY, request_id TEXT NOT NULL, decided_at TEXT NOT NULL,
+    endpoint TEXT NOT NULL, role TEXT NOT NULL, model_name TEXT NOT NULL,
+    model_version TEXT NOT NULL, bundle_digest TEXT NOT NULL, application_id TEXT,
+    features_sha256 TEXT NOT NULL, probability DOUBLE PRECISION NOT NULL,
+    points DOUBLE PRECISION, reason_codes TEXT, prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE);
+CREATE INDEX IF NOT EXISTS decisions_request_id ON decisions (request_id);
+CREATE OR REPLACE FUNCTION seawall_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the decision log is append-only'; END $$;
+DROP TRIGGER IF EXISTS decisions_append_only ON decisions;
+CREATE TRIGGER decisions_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON decisions
+    FOR EACH STATEMENT EXECUTE FUNCTION seawall_append_only();
+"""
+_INSERT = (f"INSERT INTO decisions ({', '.join(COLUMNS)}) "
+           f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
+
+
+def redact(url: str) -> str:
+    return re.sub(r"//([^/@:]*)(:[^/@]*)?@", r"//\1:***@", url) if "@" in url else url
+
+
+class PostgresStore:
+    def __init__(self, url: str) -> None:
+        self.location = redact(url)
+        try:
+            self.db = psycopg.connect(url, row_factory=dict_row, autocommit=True,
+                                      connect_timeout=10)
+            with self.db.transaction():
+                self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                self.db.execute(_SCHEMA)
+        except psycopg.Error as e:
+            raise DecisionLogError(f"{self.location}: cannot open the decision log "
+                                   f"({_first_line(e)})") from None
+
+    def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
+        try:
+            with self.db.transaction(), self.db.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                head = cur.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC "
+                                   "LIMIT 1").fetchone()
+                linked = chain(decisions, *((head["seq"], head["hash"]) if head else
+                                            (0, GENESIS)))
+                cur.executemany(_INSERT, [row_values(r) for r in linked])
+        except psycopg.Error as e:
+            raise DecisionLogError(f"{self.location}: cannot append {len(decisions)} decisions "
+                                   f"({_first_line(e)})") from None
+        return linked
+
+    def records(self) -> Iterator[LoggedDecision]:
+        try:
+            with self.db.transaction(), self.db.cursor(name="seawall_verify") as cur:
+                cur.execute(f"SELECT {', '.join(COLUMNS)} FROM decisions ORDER BY seq")
+                for row in cur:
+                    yield row_decision(row)
+        except psycopg.Error as e:
+            raise DecisionLogError(f"{self.location}: cannot read the decision log "
+                                   f"({_first_line(e)})") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

@@ -1,0 +1,82 @@
+"""The embedded decision log: one SQLite file in WAL mode, `synchronous=FULL`.
+
+`BEGIN IMMEDIATE` takes the database's write lock before the chain head is read, so several
+worker processes append to one chain without forking it. A commit returns only after the WAL
+is on disk.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from service.decision_log import (
+    COLUMNS,
+    GENESIS,
+    Decision,
+    LoggedDecision,
+    chain,
+    row_decision,
+    row_values,
+)
+from service.errors import DecisionLogError
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS decisions (
+    seq INTEGER PRIMARY KEY, request_id TEXT NOT NULL, decided_at TEXT NOT NULL,
+    endpoint TEXT NOT NULL, role TEXT NOT NULL, model_name TEXT NOT NULL,
+    model_version TEXT NOT NULL, bundle_digest TEXT NOT NULL, application_id TEXT,
+    features_sha256 TEXT NOT NULL, probability REAL NOT NULL, points REAL, reason_codes TEXT,
+    prev_hash TEXT NOT NULL, hash TEXT NOT NULL UNIQUE);
+CREATE INDEX IF NOT EXISTS decisions_request_id ON decisions (request_id);
+CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
+"""
+_INSERT = (f"INSERT INTO decisions ({', '.join(COLUMNS)}) "
+           f"VALUES ({', '.join('?' * len(COLUMNS))})")
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.location = f"sqlite:///{path}"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as e:
+            raise DecisionLogError(f"{self.location}: cannot open the decision log ({e})") from e
+
+    def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                head = self.db.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC "
+                                       "LIMIT 1").fetchone()
+                linked = chain(decisions, *(tuple(head) if head else (0, GENESIS)))
+                self.db.executemany(_INSERT, [row_values(r) for r in linked])
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.Error as e:
+            raise DecisionLogError(f"{self.location}: cannot append {len(decisions)} decisions "
+                                   f"({e})") from e
+        return linked
+
+    def records(self) -> Iterator[LoggedDecision]:
+        try:
+            for row in self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM decisions ORDER BY seq"):
+                yield row_decision(dict(row))
+        except sqlite3.Error as e:
+            raise DecisionLogError(f"{self.location}: cannot read the decision log ({e})") from e
+
+    def close(self) -> None:
+        self.db.close()

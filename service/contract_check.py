@@ -1,0 +1,289 @@
+"""Contract enforcement for scoring requests, vectorised over the batch.
+
+A request body is `{"rows": [...], "application_ids": [...]?}`; each row is either an object of
+named fields or an array in contract order. `RequestParser.parse` turns it into ONNX feeds or
+raises `ContractViolation` listing every violation (row, field, rule, value), never a 500.
+
+Checks run with numpy over whole columns: the numeric block is converted in one call and its
+null, finiteness and range rules are array masks; categories use `np.isin`. Only values that
+are already wrong (a string where a number belongs, a missing field) are classified one by one.
+
+Rules: `json`, `body`, `unknown_field`, `rows`, `max_rows`, `application_ids`, `row_type`,
+`row_length`, `required`, `type`, `null`, `finite`, `minimum`, `maximum`, `category`,
+`max_body_bytes`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+
+from artifacts import Contract
+from artifacts.spec import ColumnType
+
+_MISSING = object()  # a named field the row does not have
+_SKIP = object()  # a row already reported as malformed: its cells are not checked again
+_NUMBERS = {int, float}
+_NUMBERS_OR_NULL = {int, float, type(None)}
+MAX_ID_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class Violation:
+    row: int | None
+    field: str
+    rule: str
+    value: object
+    message: str
+
+    def to_dict(self) -> dict:
+        value = self.value
+        if isinstance(value, float) and not math.isfinite(value):
+            value = repr(value)  # JSON has no NaN or Infinity
+        return {"row": self.row, "field": self.field, "rule": self.rule, "value": value,
+                "message": self.message}
+
+
+class ContractViolation(Exception):
+    """The request does not satisfy the contract; answered with 422 and `to_dict()`."""
+
+    def __init__(self, violations: list[Violation], contract_version: str) -> None:
+        self.violations = violations
+        self.contract_version = contract_version
+        super().__init__(f"{len(violations)} contract violations")
+
+    def to_dict(self) -> dict:
+        return {"error": "contract_violation",
+                "detail": f"the request breaks contract {self.contract_version} in "
+                          f"{len(self.violations)} places; nothing was scored",
+                "contract_version": self.contract_version,
+                "violations": [v.to_dict() for v in self.violations]}
+
+
+@dataclass(frozen=True)
+class Batch:
+    feeds: dict[str, np.ndarray]  # one (rows, 1) array per field, as the ONNX model takes them
+    values: list[list]  # per row, the values in contract order as received (hashed for the log)
+    application_ids: list[str | None]
+
+    @property
+    def rows(self) -> int:
+        return len(self.values)
+
+
+class RequestParser:
+    def __init__(self, contract: Contract, *, max_rows: int) -> None:
+        self.contract, self.max_rows = contract, max_rows
+        self.names = contract.names
+        self.known_fields = frozenset(self.names)
+        fields = contract.fields
+        self._numeric = [j for j, f in enumerate(fields) if f.type is ColumnType.NUMERIC]
+        self._categorical = [j for j, f in enumerate(fields) if f.type is ColumnType.CATEGORICAL]
+        num = [fields[j] for j in self._numeric]
+        self._lo = np.array([f.minimum if f.minimum is not None else -np.inf for f in num])[:, None]
+        self._hi = np.array([f.maximum if f.maximum is not None else np.inf for f in num])[:, None]
+        self._nullable = np.array([f.nullable for f in num], dtype=bool)[:, None]
+        self._categories = {j: np.sort(np.array(fields[j].categories or (), dtype=str))
+                            for j in self._categorical}
+
+    def parse(self, body: bytes) -> Batch:
+        problems: list[Violation] = []
+        rows, ids = self._envelope(body, problems)
+        if rows is None:
+            raise ContractViolation(problems, self.contract.version)
+        matrix = [self._row(i, r, problems) for i, r in enumerate(rows)]
+        columns = list(zip(*matrix))
+        numeric = self._check_numeric(columns, problems)
+        categorical = {j: self._check_categorical(j, columns[j], problems)
+                       for j in self._categorical}
+        if problems:
+            problems.sort(key=lambda v: (-1 if v.row is None else v.row))
+            raise ContractViolation(problems, self.contract.version)
+        feeds = {}
+        columns3d = numeric.reshape(len(self._numeric), -1, 1)
+        for k, j in enumerate(self._numeric):
+            feeds[self.names[j]] = columns3d[k]
+        for j, column in categorical.items():
+            feeds[self.names[j]] = column.reshape(-1, 1)
+        return Batch(feeds, matrix, ids)
+
+    # -- the envelope -----------------------------------------------------------------------
+
+    def _envelope(self, body: bytes, problems: list[Violation]
+                  ) -> tuple[list | None, list[str | None]]:
+        doc = _loads(body, problems)
+        if doc is None:
+            return None, []
+        if not isinstance(doc, dict):
+            problems.append(Violation(None, "(body)", "body", type(doc).__name__,
+                                      'the body must be a JSON object {"rows": [...]}'))
+            return None, []
+        for key in doc.keys() - {"rows", "application_ids"}:
+            problems.append(Violation(None, key, "unknown_field", None,
+                                      "only 'rows' and 'application_ids' are accepted"))
+        rows = doc.get("rows")
+        if not isinstance(rows, list) or not rows:
+            problems.append(Violation(None, "rows", "rows", rows if not isinstance(rows, list)
+                                      else [], "'rows' must be a non-empty array of rows"))
+            return None, []
+        if len(rows) > self.max_rows:
+            problems.append(Violation(None, "rows", "max_rows", len(rows),
+                                      f"at most {self.max_rows} rows per request"))
+            return None, []
+        ids = self._application_ids(doc.get("application_ids"), len(rows), problems)
+        return (rows if not problems else None), ids
+
+    def _application_ids(self, ids, n: int, problems: list[Violation]) -> list[str | None]:
+        if ids is None:
+            return [None] * n
+        good = (isinstance(ids, list) and len(ids) == n
+                and all(i is None or (isinstance(i, str) and 0 < len(i) <= MAX_ID_LENGTH)
+                        for i in ids))
+        if not good:
+            problems.append(Violation(None, "application_ids", "application_ids",
+                                      None, f"'application_ids' must be an array of {n} strings "
+                                      f"(1 to {MAX_ID_LENGTH} characters) or nulls, one per row"))
+        return ids if good else [None] * n
+
+    def _row(self, i: int, row, problems: list[Violation]) -> list:
+        if type(row) is dict:
+            if not self.known_fields.issuperset(row):
+                problems.extend(Violation(i, k, "unknown_field", None, "not a contract field")
+                                for k in sorted(row.keys() - self.known_fields, key=str))
+            return [row.get(k, _MISSING) for k in self.names]
+        if type(row) is list:
+            if len(row) == len(self.names):
+                return row
+            problems.append(Violation(i, "(row)", "row_length", len(row),
+                                      f"an array row needs {len(self.names)} values in contract "
+                                      "order"))
+        else:
+            problems.append(Violation(i, "(row)", "row_type", type(row).__name__,
+                                      "a row is an object of named fields or an array in "
+                                      "contract order"))
+        return [_SKIP] * len(self.names)
+
+    # -- numeric fields: one array for the whole block -------------------------------------
+
+    def _check_numeric(self, columns: list, problems: list[Violation]) -> np.ndarray:
+        block = [columns[j] for j in self._numeric]
+        if not block:
+            return np.empty((0, len(columns[0]) if columns else 0))
+        x, null = _numeric_fast(block)
+        unchecked = None
+        if x is None:
+            x, null, unchecked = self._numeric_slow(block, problems)
+        accepted = ((x >= self._lo) & (x <= self._hi)) | (null & self._nullable)
+        if unchecked is None and accepted.all():  # the common case: one mask, nothing to report
+            return x
+        if unchecked is None:
+            unchecked = np.zeros(x.shape, dtype=bool)
+        finite = np.isfinite(x)
+        masks = [
+            (null & ~self._nullable, "null", lambda f: "may not be null"),
+            (~finite & ~null & ~unchecked, "finite", lambda f: "must be a finite number"),
+            (finite & (x < self._lo), "minimum", lambda f: f"must be >= {f.minimum:g}"),
+            (finite & (x > self._hi), "maximum", lambda f: f"must be <= {f.maximum:g}"),
+        ]
+        for mask, rule, say in masks:
+            for k, i in zip(*np.nonzero(mask)):
+                f = self.contract.fields[self._numeric[k]]
+                problems.append(Violation(int(i), f.name, rule, block[k][i], f"{f.name} {say(f)}"))
+        return x
+
+    def _numeric_slow(self, block: list, problems: list[Violation]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cell by cell, for a block that holds values that are not numbers (all reported).
+
+        Returns the values, the null mask and the mask of cells already reported (or in a
+        malformed row), which the range rules then leave alone."""
+        x = np.full((len(block), len(block[0])), np.nan)
+        null = np.zeros(x.shape, dtype=bool)
+        unchecked = np.zeros(x.shape, dtype=bool)
+        for k, column in enumerate(block):
+            name = self.names[self._numeric[k]]
+            for i, v in enumerate(column):
+                if type(v) in _NUMBERS:
+                    x[k, i] = _as_float(v)
+                elif v is None:
+                    null[k, i] = True
+                else:
+                    unchecked[k, i] = True
+                    if v is not _SKIP:
+                        problems.append(_bad_cell(i, name, v, "a number"))
+        return x, null, unchecked
+
+    # -- categorical fields ------------------------------------------------------------------
+
+    def _check_categorical(self, j: int, column: tuple, problems: list[Violation]) -> np.ndarray:
+        f = self.contract.fields[j]
+        kinds = set(map(type, column))
+        if kinds <= {str} or (kinds <= {str, type(None)} and f.nullable):
+            values = [v if v is not None else "" for v in column] if None in column else column
+            text = np.array(values, dtype=str)
+            known = _members(text, self._categories[j])
+            if f.nullable:
+                known |= text == ""
+            for i in (np.flatnonzero(~known) if not known.all() else ()):
+                problems.append(Violation(int(i), f.name, "category", column[i],
+                                          f"{f.name} must be one of {list(f.categories or ())}"))
+            return np.array(values, dtype=object)
+        for i, v in enumerate(column):
+            if v is None and not f.nullable:
+                problems.append(Violation(i, f.name, "null", None, f"{f.name} may not be null"))
+            elif type(v) is not str and v is not None and v is not _SKIP:
+                problems.append(_bad_cell(i, f.name, v, "a string (category code)"))
+        return np.array([""] * len(column), dtype=object)
+
+
+def _loads(body: bytes, problems: list[Violation]):
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as e:
+        try:  # the standard parser reads NaN and Infinity, so they get their own rule below
+            return json.loads(body)
+        except (ValueError, RecursionError):
+            problems.append(Violation(None, "(body)", "json", None,
+                                      f"the body is not valid JSON ({e})"))
+            return None
+
+
+def _numeric_fast(block: list) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The whole block in one conversion when every cell is a number or null."""
+    if not set(map(type, itertools.chain.from_iterable(block))) <= _NUMBERS_OR_NULL:
+        return None, None
+    try:
+        x = np.array(block, dtype=np.float64)
+    except OverflowError:  # an integer beyond float range: let the slow path name it
+        return None, None
+    nan = np.isnan(x)
+    null = np.zeros(x.shape, dtype=bool)
+    for k, i in zip(*np.nonzero(nan)) if nan.any() else ():  # only NaN cells: null, or a NaN literal
+        null[k, i] = block[k][i] is None
+    return x, null
+
+
+def _members(values: np.ndarray, categories: np.ndarray) -> np.ndarray:
+    """`np.isin` for a sorted category array, by binary search (cheaper on small batches)."""
+    if not len(categories):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(categories, values), len(categories) - 1)
+    return categories[at] == values
+
+
+def _as_float(v) -> float:
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
+
+
+def _bad_cell(i: int, name: str, v, expected: str) -> Violation:
+    if v is _MISSING:
+        return Violation(i, name, "required", None, f"{name} is missing")
+    return Violation(i, name, "type", v, f"{name} must be {expected}, not {type(v).__name__}")

@@ -1,0 +1,172 @@
+"""The decision log: every scored row, append-only and hash-chained.
+
+Each record carries the hash of the record before it (`prev_hash`) and its own `hash`, the
+SHA-256 of `prev_hash` and the record's canonical JSON (sorted keys, every field but `hash`).
+Changing, deleting or reordering any record breaks the chain at that record, and
+`verify_chain` names the first broken link. The stores also refuse UPDATE and DELETE with
+triggers; the chain is what proves it when someone with the database's owner rights bypasses
+them. Truncating the newest records is only detectable against a head hash noted elsewhere,
+so `verify_chain` reports the head for the auditor to keep.
+
+Backends implement `DecisionStore`: SQLite in WAL mode (embedded default) and PostgreSQL
+(production), chosen by `open_store(url)`. Appends from several processes serialise on the
+store's write lock, so workers share one chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+import orjson
+
+from service.errors import DecisionLogError
+
+GENESIS = "0" * 64
+COLUMNS = ("seq", "request_id", "decided_at", "endpoint", "role", "model_name", "model_version",
+           "bundle_digest", "application_id", "features_sha256", "probability", "points",
+           "reason_codes", "prev_hash", "hash")
+
+
+class Decision(NamedTuple):
+    """One scored row, as the service hands it to the log (before it is chained).
+
+    A named tuple rather than a frozen dataclass: one is built per scored row on the hot path.
+    """
+
+    request_id: str
+    decided_at: str  # ISO 8601 UTC, microseconds
+    endpoint: str  # predict | score | explain
+    role: str  # champion | canary | shadow
+    model_name: str
+    model_version: str
+    bundle_digest: str
+    application_id: str | None
+    features_sha256: str
+    probability: float
+    points: float | None = None
+    reason_codes: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class LoggedDecision:
+    """A decision as stored: its place in the chain and the link hashes."""
+
+    seq: int
+    decision: Decision
+    prev_hash: str
+    hash: str
+
+
+def canonical(seq: int, decision: Decision, prev_hash: str) -> bytes:
+    doc = decision._asdict()
+    doc["seq"], doc["prev_hash"] = seq, prev_hash
+    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+
+
+def link_hash(seq: int, decision: Decision, prev_hash: str) -> str:
+    return hashlib.sha256(prev_hash.encode() + canonical(seq, decision, prev_hash)).hexdigest()
+
+
+def chain(decisions: list[Decision], last_seq: int, last_hash: str) -> list[LoggedDecision]:
+    """Link `decisions` after the record (`last_seq`, `last_hash`)."""
+    linked = []
+    for seq, d in enumerate(decisions, start=last_seq + 1):
+        h = link_hash(seq, d, last_hash)
+        linked.append(LoggedDecision(seq, d, last_hash, h))
+        last_hash = h
+    return linked
+
+
+def features_sha256(values: list) -> str:
+    """The digest of one row's feature values, in contract order, as received."""
+    return hashlib.sha256(orjson.dumps(values)).hexdigest()
+
+
+class DecisionStore(Protocol):
+    """Where the chain lives. `append` is one transaction under the store's write lock."""
+
+    location: str  # for messages: never carries a password
+
+    def append(self, decisions: list[Decision]) -> list[LoggedDecision]: ...
+
+    def records(self) -> Iterator[LoggedDecision]: ...  # in seq order
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    location: str
+    records: int
+    head: str  # hash of the last good record (GENESIS when empty)
+    broken_at: int | None = None  # seq of the first broken record
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "intact": self.intact}
+
+
+def verify_chain(store: DecisionStore) -> ChainReport:
+    """Walk the chain from the first record; stop at the first broken link."""
+    expected_seq, prev, count = 1, GENESIS, 0
+    for record in store.records():
+        if record.seq != expected_seq:
+            return ChainReport(store.location, count, prev, expected_seq,
+                               f"record {expected_seq} is missing (next present is "
+                               f"{record.seq}): records were deleted")
+        if record.prev_hash != prev:
+            return ChainReport(store.location, count, prev, record.seq,
+                               f"record {record.seq}: prev_hash {record.prev_hash[:16]}… does not "
+                               f"match record {record.seq - 1}'s hash {prev[:16]}…")
+        recomputed = link_hash(record.seq, record.decision, record.prev_hash)
+        if recomputed != record.hash:
+            return ChainReport(store.location, count, prev, record.seq,
+                               f"record {record.seq} (request {record.decision.request_id}): "
+                               f"its content does not hash to its stored hash: it was altered")
+        prev, count, expected_seq = record.hash, count + 1, expected_seq + 1
+    return ChainReport(store.location, count, prev)
+
+
+def open_store(url: str) -> DecisionStore:
+    """`postgresql://…` for PostgreSQL; `sqlite:///path`, or a plain path, for SQLite."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from service._postgres_log import PostgresStore
+
+        return PostgresStore(url)
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+    if "://" in path:
+        raise DecisionLogError(f"decision log {url.split('://')[0]}://…: unsupported; use a "
+                               "SQLite path or a postgresql:// URL")
+    from service._sqlite_log import SqliteStore
+
+    return SqliteStore(Path(path))
+
+
+def row_decision(row: dict) -> LoggedDecision:
+    """A stored row (column name -> value) back into a `LoggedDecision`."""
+    reasons = row["reason_codes"]
+    decision = Decision(
+        request_id=row["request_id"], decided_at=row["decided_at"], endpoint=row["endpoint"],
+        role=row["role"], model_name=row["model_name"], model_version=row["model_version"],
+        bundle_digest=row["bundle_digest"], application_id=row["application_id"],
+        features_sha256=row["features_sha256"], probability=row["probability"],
+        points=row["points"],
+        reason_codes=tuple(orjson.loads(reasons)) if reasons is not None else None)
+    return LoggedDecision(row["seq"], decision, row["prev_hash"], row["hash"])
+
+
+def row_values(record: LoggedDecision) -> tuple:
+    """A `LoggedDecision` as the tuple of `COLUMNS` the stores insert."""
+    d = record.decision
+    reasons = orjson.dumps(list(d.reason_codes)).decode() if d.reason_codes is not None else None
+    return (record.seq, d.request_id, d.decided_at, d.endpoint, d.role, d.model_name,
+            d.model_version, d.bundle_digest, d.application_id, d.features_sha256,
+            d.probability, d.points, reasons, record.prev_hash, record.hash)

@@ -1,0 +1,152 @@
+"""The models a service instance serves, each verified before it is loaded (fail closed).
+
+`load_models` verifies every configured bundle (champion, and the optional canary and shadow
+challenger) with the region's trust policy for purpose `serve`, then reads the files it needs
+once and checks their bytes against the (signed) manifest before the ONNX session is built from
+those same bytes, so a file swapped after verification is never scored. Any failure leaves the
+service not ready: `/ready` and the log say why, and scoring endpoints answer 503.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from artifacts import (
+    ArtifactError,
+    Contract,
+    OnnxScorer,
+    Purpose,
+    ReasonCodes,
+    golden_frame,
+    verify_bundle,
+)
+from artifacts.contract import changes
+from regions import Catalogue
+
+log = logging.getLogger("seawall.service")
+
+
+class Role(StrEnum):
+    CHAMPION = "champion"  # answers every request not routed to the canary
+    CANARY = "canary"  # answers a stable fraction of application ids
+    SHADOW = "shadow"  # scored on the same rows and logged, never returned
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServedModel:
+    role: Role
+    bundle: Path
+    name: str
+    version: str
+    contract: Contract
+    reasons: ReasonCodes
+    bundle_digest: str  # SHA-256 of manifest.json, which lists every other file's digest
+    signer: str
+    trusted_as: str
+    verified_at: str
+    scorer: OnnxScorer
+
+    def identity(self) -> dict:
+        return {"role": self.role.value, "model": self.name, "version": self.version,
+                "contract_version": self.contract.version, "bundle": str(self.bundle),
+                "bundle_digest": f"sha256:{self.bundle_digest}", "signer": self.signer,
+                "trusted_as": self.trusted_as, "verified_at": self.verified_at}
+
+
+@dataclass
+class ModelSet:
+    champion: ServedModel | None = None
+    canary: ServedModel | None = None
+    shadow: ServedModel | None = None
+    failures: list[str] = field(default_factory=list)  # why the service is not ready
+
+    @property
+    def ready(self) -> bool:
+        return self.champion is not None and not self.failures
+
+    def served(self) -> list[ServedModel]:
+        return [m for m in (self.champion, self.canary, self.shadow) if m is not None]
+
+
+def load_models(*, catalogue: Catalogue, region: str, champion: Path,
+                canary: Path | None = None, shadow: Path | None = None) -> ModelSet:
+    models = ModelSet()
+    for role, path in ((Role.CHAMPION, champion), (Role.CANARY, canary), (Role.SHADOW, shadow)):
+        if path is None:
+            continue
+        try:
+            setattr(models, role.value, _load(role, Path(path), catalogue, region))
+        except _Refused as e:
+            models.failures.extend(f"{role.value} {path}: {p}" for p in e.problems)
+        except ArtifactError as e:
+            models.failures.append(f"{role.value} {path}: {e.diagnostics()}")
+    if models.champion is not None:
+        for other in (models.canary, models.shadow):
+            if other is not None:
+                models.failures.extend(_incompatible(models.champion, other))
+    for failure in models.failures:
+        log.error("not ready: %s", failure)
+    return models
+
+
+class _Refused(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+
+
+def _load(role: Role, path: Path, catalogue: Catalogue, region: str) -> ServedModel:
+    report = verify_bundle(path, catalogue=catalogue, region=region, purpose=Purpose.SERVE)
+    if not report.passed:
+        raise _Refused(report.failures() or ["verification did not complete"])
+    manifest_bytes = (path / "manifest.json").read_bytes()
+    manifest = json.loads(manifest_bytes)
+    files = {n: _proven(path, n, manifest) for n in ("model.onnx", "contract.json",
+                                                     "reason_codes.json", "golden_set.json")}
+    contract = Contract.from_dict(json.loads(files["contract.json"]))
+    reasons = ReasonCodes.from_dict(json.loads(files["reason_codes.json"]))
+    scorer = OnnxScorer.from_bytes(files["model.onnx"], contract)
+    _warm(scorer, contract, reasons, json.loads(files["golden_set.json"]))
+    model = ServedModel(
+        role=role, bundle=path.resolve(), name=manifest["model"]["name"],
+        version=str(manifest["model"]["version"]), contract=contract, reasons=reasons,
+        bundle_digest=hashlib.sha256(manifest_bytes).hexdigest(),
+        signer=report.signer.get("claimed", ""), trusted_as=report.signer.get("trusted_as", ""),
+        verified_at=report.verified_at, scorer=scorer)
+    log.info("serving %s %s v%s from %s (verified: %d checks passed; signer %s)", role.value,
+             model.name, model.version, path, len(report.checks), model.signer)
+    return model
+
+
+def _proven(path: Path, name: str, manifest: dict) -> bytes:
+    """The file's bytes, if they still hash to the verified manifest's digest."""
+    data = (path / name).read_bytes()
+    expected = manifest["files"].get(name, {}).get("sha256")
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise _Refused([f"{name}: changed after verification (sha256 differs from the signed "
+                        "manifest); not loaded"])
+    return data
+
+
+def _warm(scorer: OnnxScorer, contract: Contract, reasons: ReasonCodes, golden: dict) -> None:
+    """Run the first golden rows once, so the first request does not pay for lazy set-up."""
+    frame = golden_frame({**golden, "rows": golden["rows"][:8]}, contract)
+    feeds = contract.onnx_feeds(frame)
+    for n in (1, len(frame)):
+        sub = {k: np.ascontiguousarray(v[:n]) for k, v in feeds.items()}
+        scorer.probabilities(sub)
+        scorer.contributions(sub, reasons.baseline)
+
+
+def _incompatible(champion: ServedModel, other: ServedModel) -> list[str]:
+    """Requests are checked against the champion's contract: the other must accept them all."""
+    breaking, _ = changes(champion.contract, other.contract.fields)
+    return [f"{other.role.value} {other.bundle}: its contract {other.contract.version} does not "
+            f"accept every request the champion's {champion.contract.version} accepts: {b}"
+            for b in breaking]

@@ -1,0 +1,125 @@
+"""The OpenAPI document: response shapes from pydantic models, request rows from the contract.
+
+Scoring routes read their body themselves (vectorised checks, see `contract_check`), so the
+request schema is added here: once the champion is loaded, a row is described field by field
+from its `contract.json` (types, ranges, categories, nulls), with the first golden row as the
+example; before that, generically.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from artifacts import Contract
+from artifacts.spec import ColumnType
+
+
+class Reason(BaseModel):
+    code: str = Field(examples=["RC05"])
+    field: str = Field(examples=["PAY_0"])
+    contribution: float = Field(description="p(row) - p(row with this field at its baseline)")
+    en: str
+    vi: str
+
+
+class Result(BaseModel):
+    probability_of_default: float = Field(ge=0, le=1, examples=[0.083])
+    model_version: str = Field(examples=["3"])
+    role: str = Field(examples=["champion"], description="champion or canary")
+    score: float | None = Field(None, description="/score only: scorecard points")
+    reasons: list[Reason] | None = Field(None, description="/score and /explain only")
+
+
+class Scored(BaseModel):
+    request_id: str
+    results: list[Result]
+
+
+class Violation(BaseModel):
+    row: int | None = Field(description="0-based row index; null for the request as a whole")
+    field: str
+    rule: str = Field(examples=["maximum"])
+    value: object = None
+    message: str
+
+
+class Rejected(BaseModel):
+    error: str = Field(examples=["contract_violation"])
+    detail: str
+    contract_version: str
+    violations: list[Violation]
+
+
+class Unavailable(BaseModel):
+    error: str = Field(examples=["not_ready"], description="not_ready or "
+                       "decision_log_unavailable")
+    reasons: list[str]
+
+
+class Ready(BaseModel):
+    ready: bool
+    region: str
+    reasons: list[str] = []
+    models: list[dict] = []
+
+
+class Version(BaseModel):
+    service: str
+    region: str
+    models: list[dict] = Field(description="model id, version, bundle digest and signer "
+                               "identity of every served bundle")
+
+
+SCORING_RESPONSES: dict = {
+    200: {"model": Scored}, 422: {"model": Rejected, "description": "Contract violation"},
+    503: {"model": Unavailable, "description": "Not ready, or the decision log is down"},
+}
+
+
+def request_body(contract: Contract | None, max_rows: int, example: dict | None) -> dict:
+    """The `requestBody` object of the scoring routes."""
+    schema = {
+        "type": "object", "additionalProperties": False, "required": ["rows"],
+        "properties": {
+            "rows": {"type": "array", "minItems": 1, "maxItems": max_rows,
+                     "items": _row_schema(contract)},
+            "application_ids": {"type": "array", "items": {"type": ["string", "null"],
+                                                           "minLength": 1, "maxLength": 128},
+                                "description": "One per row; routes the canary (stable per id)"
+                                               " and is written to the decision log."},
+        },
+    }
+    content: dict = {"schema": schema}
+    if example is not None:
+        content["examples"] = {
+            "named": {"summary": "one row, named fields", "value": {"rows": [example]}},
+            "ordered": {"summary": "one row, values in contract order",
+                        "value": {"rows": [list(example.values())],
+                                  "application_ids": ["APP-0001"]}}}
+    return {"required": True, "content": {"application/json": content}}
+
+
+def _row_schema(contract: Contract | None) -> dict:
+    if contract is None:
+        return {"oneOf": [{"type": "object"}, {"type": "array"}]}
+    fields = {f.name: _field_schema(f) for f in contract.fields}
+    named = {"type": "object", "properties": fields, "required": list(fields),
+             "additionalProperties": False}
+    ordered = {"type": "array", "prefixItems": list(fields.values()), "items": False,
+               "minItems": len(fields), "maxItems": len(fields),
+               "description": f"values in contract order: {', '.join(fields)}"}
+    return {"oneOf": [named, ordered]}
+
+
+def _field_schema(f) -> dict:
+    if f.type is ColumnType.NUMERIC:
+        schema: dict = {"type": ["number", "null"] if f.nullable else "number"}
+        if f.minimum is not None:
+            schema["minimum"] = f.minimum
+        if f.maximum is not None:
+            schema["maximum"] = f.maximum
+    else:
+        schema = {"enum": [*(f.categories or ()), *([None, ""] if f.nullable else [])]}
+    if f.description:
+        schema["description"] = f.description
+    return schema
