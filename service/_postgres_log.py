@@ -47,7 +47,8 @@ _INSERT = (f"INSERT INTO decisions ({', '.join(COLUMNS)}) "
 
 
 def redact(url: str) -> str:
-    return re.sub(r"//([^/@:]*)(:[^/@]*)?@", r"//\1:***@", url) if "@" in url else url
+    """The URL without its password (user and host stay, for the operator to recognise)."""
+    return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", url)
 
 
 class PostgresStore:

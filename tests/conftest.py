@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from artifacts import synthesize
+from artifacts import (
+    Method,
+    ModelFamily,
+    SignRequest,
+    TrainRequest,
+    build_candidate,
+    ensure_local_key,
+    sign_bundle,
+    synthesize,
+)
+from artifacts.trust import add_signer
 from regions import PACKAGED_CATALOGUE
 
 SMALL_ROWS = 2_000
@@ -35,3 +47,53 @@ def catalogue_dir(tmp_path: Path) -> Path:
     target = tmp_path / "catalogue"
     shutil.copytree(PACKAGED_CATALOGUE, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def pristine_bundle(tmp_path_factory, small_frame) -> Path:
+    """An unsigned bundle trained once on 2,000 rows; copy it before changing anything."""
+    root = tmp_path_factory.mktemp("pristine")
+    data = root / "credit.csv"
+    small_frame.to_csv(data, index=False)
+    return build_candidate(TrainRequest(region="offshore-sg", home=root / "home",
+                                        data=data)).bundle
+
+
+@dataclass(frozen=True)
+class Serving:
+    """A signed champion and challenger, and a catalogue whose onshore-hn policy trusts their
+    signer for import and serve."""
+
+    root: Path
+    home: Path
+    catalogue: Path
+    champion: Path
+    challenger: Path  # another model family, same contract
+    golden: dict
+
+    def rows(self, n: int | None = None) -> list[dict]:
+        """Golden rows as named-field objects."""
+        columns = self.golden["columns"]
+        return [dict(zip(columns, r)) for r in self.golden["rows"][:n]]
+
+
+@pytest.fixture(scope="session")
+def serving(tmp_path_factory, small_frame, pristine_bundle) -> Serving:
+    root = tmp_path_factory.mktemp("serving")
+    home = root / "home"
+    catalogue = root / "catalogue"
+    shutil.copytree(PACKAGED_CATALOGUE, catalogue)
+    data = root / "credit.csv"
+    small_frame.to_csv(data, index=False)
+    challenger = build_candidate(TrainRequest(region="offshore-sg", home=root / "offshore",
+                                              data=data, family=ModelFamily.GBM)).bundle
+    champion = root / "bundles" / "champion"
+    shutil.copytree(pristine_bundle, champion)
+    for bundle in (champion, challenger):
+        sign_bundle(SignRequest(bundle=bundle, method=Method.KEY, home=home))
+    key = ensure_local_key(home)
+    add_signer(catalogue / "trust" / "onshore-hn.yaml", "onshore-hn", {
+        "name": "offshore-release", "kind": "key", "fingerprint": key.fingerprint,
+        "public_key": key.public.read_text(), "purposes": ["import", "serve"]})
+    golden = json.loads((champion / "golden_set.json").read_text())
+    return Serving(root, home, catalogue, champion, challenger, golden)

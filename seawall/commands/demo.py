@@ -1,7 +1,9 @@
 """`seawall demo`: the main job end to end on the embedded defaults (no network, no account).
 
 Train offshore, sign with the local key, then act as the Hanoi auditor: verify the bundle with
-onshore-hn's trust policy, import it there and check the onshore copy against the original. The
+onshore-hn's trust policy, import it there and check the onshore copy against the original;
+finally serve it in onshore-hn, send a little traffic (one bad request among it) and verify the
+decision log. The
 demo keeps its own copy of the catalogue under `<home>/catalogue/`, whose onshore-hn policy
 trusts the demo key (the packaged policies trust nobody).
 """
@@ -31,6 +33,7 @@ from artifacts import (
 from regions import PACKAGED_CATALOGUE, Catalogue, load_catalogue
 from seawall._console import DEFAULT_HOME, ConsoleProgress, HomeOption, console
 from seawall.commands.bundle import inspect
+from seawall.commands.demo_serve import serve_and_query
 from seawall.commands.train import print_summary
 from seawall.commands.verify import show
 
@@ -38,7 +41,8 @@ ONSHORE = "onshore-hn"
 
 
 def demo(home: HomeOption = DEFAULT_HOME) -> None:
-    """Train offshore, sign, then verify and import into onshore-hn, on embedded defaults."""
+    """Train offshore, sign, verify and import into onshore-hn, then serve it there, on embedded
+    defaults."""
     console.rule("Seawall demo: offshore training in offshore-sg")
     request = TrainRequest(region="offshore-sg", home=home, family=ModelFamily.LOGREG)
     candidate = build_candidate(request, ConsoleProgress())
@@ -70,6 +74,8 @@ def demo(home: HomeOption = DEFAULT_HOME) -> None:
                   f"{ONSHORE} --catalogue {catalogue.directory} --against {candidate.bundle}")
     if not copy.passed:
         raise typer.Exit(1)
+    console.rule(f"Serving in {ONSHORE}: verified at start-up, every decision logged")
+    serve_and_query(imported.bundle, region=ONSHORE, catalogue=catalogue.directory, home=home)
 
 
 def _demo_catalogue(home: Path) -> Catalogue:

@@ -82,7 +82,9 @@ def serve(
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="seawall-metrics-")
     uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 loop="uvloop", http="httptools", log_config=log_config(), access_log=False,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10,
+                # a worker verifies its bundle before it answers the supervisor's pings
+                timeout_worker_healthcheck=120)
 
 
 @decisions.command("verify")

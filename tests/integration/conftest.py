@@ -15,19 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from artifacts import TrainRequest, build_candidate
 
 SOFTHSM_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
-
-
-@pytest.fixture(scope="session")
-def pristine_bundle(tmp_path_factory, small_frame) -> Path:
-    """An unsigned bundle trained once on 2,000 rows; copy it before changing anything."""
-    root = tmp_path_factory.mktemp("pristine")
-    data = root / "credit.csv"
-    small_frame.to_csv(data, index=False)
-    return build_candidate(TrainRequest(region="offshore-sg", home=root / "home",
-                                        data=data)).bundle
 
 
 @pytest.fixture

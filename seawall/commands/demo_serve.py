@@ -1,0 +1,110 @@
+"""The serving part of `seawall demo`: start `seawall serve` on loopback, send a little traffic
+(one bad request among it), print the answers, stop it, and verify the decision log."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import typer
+
+from artifacts import region_home
+from seawall._console import console
+from service import open_store, verify_chain
+
+
+def serve_and_query(bundle: Path, *, region: str, catalogue: Path, home: Path) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = region_home(home, region) / "serve-demo.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "seawall", "serve", "--region", region, "--bundle",
+               str(bundle), "--catalogue", str(catalogue), "--home", str(home), "--port",
+               str(port)]
+    console.print(f"$ seawall serve --region {region} --bundle {bundle} --port {port}  "
+                  f"[dim](JSON logs: {log})[/]")
+    with log.open("w") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_ready(server, url, log)
+        _traffic(url, bundle)
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    console.print("[green]✓[/] service stopped")
+    store = open_store(str(region_home(home, region) / "decisions.db"))
+    report = verify_chain(store)
+    store.close()
+    mark = "[green]✓[/]" if report.intact else "[red]✗[/]"
+    console.print(f"{mark} decision log {report.location}: {report.records} decisions, chain "
+                  f"{'intact' if report.intact else f'broken at {report.broken_at}'}; head "
+                  f"{report.head[:16]}…  (seawall decisions verify --home {home})")
+    if not report.intact:
+        raise typer.Exit(1)
+
+
+def _traffic(url: str, bundle: Path) -> None:
+    golden = json.loads((bundle / "golden_set.json").read_text())
+    rows = [dict(zip(golden["columns"], r)) for r in golden["rows"][:3]]
+    with httpx.Client(base_url=url, timeout=10, trust_env=False) as c:
+        version = c.get("/version").json()["models"][0]
+        console.print(f"GET /version -> {version['model']} v{version['version']}, bundle "
+                      f"{version['bundle_digest'][:23]}…, signed by {version['trusted_as']}")
+        predicted = c.post("/predict", json={"rows": rows, "application_ids": ["HN-0001",
+                                                                               "HN-0002",
+                                                                               "HN-0003"]})
+        for i, r in enumerate(predicted.json()["results"]):
+            console.print(f"POST /predict row {i} -> probability of default "
+                          f"{r['probability_of_default']:.4f}")
+        scored = c.post("/score", json={"rows": rows[:1]}).json()["results"][0]
+        console.print(f"POST /score -> {scored['score']:.1f} points")
+        for reason in scored["reasons"]:
+            console.print(f"    {reason['code']} {reason['en']} / {reason['vi']}")
+        bad = dict(rows[0], AGE=250, EDUCATION="graduate")
+        rejected = c.post("/predict", json={"rows": [bad]})
+        console.print(f"POST /predict (AGE=250, EDUCATION='graduate') -> {rejected.status_code}")
+        for v in rejected.json()["violations"]:
+            console.print(f"    row {v['row']} {v['field']}: {v['rule']} ({v['message']})")
+        metrics = [m for m in c.get("/metrics").text.splitlines()
+                   if m.startswith(("seawall_http_requests_total", "seawall_bundle_verified",
+                                    "seawall_decisions_logged_total"))]
+        console.print("GET /metrics ->\n    " + "\n    ".join(metrics), soft_wrap=True)
+
+
+def _wait_ready(server: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise typer.Exit(_failed(log, f"seawall serve exited {server.returncode}"))
+        try:
+            ready = httpx.get(f"{url}/ready", timeout=2, trust_env=False)
+            if ready.status_code == 200:
+                console.print(f"[green]✓[/] {url} ready (bundle verified at start-up)")
+                return
+            if ready.status_code == 503 and "starting" not in str(ready.json()["reasons"]):
+                raise typer.Exit(_failed(log, f"not ready: {ready.json()['reasons']}"))
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise typer.Exit(_failed(log, "the service did not become ready in 120 s"))
+
+
+def _failed(log: Path, why: str) -> int:
+    console.print(f"[red]✗[/] {why}; see {log}")
+    return 1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+

@@ -1,0 +1,81 @@
+"""The production decision log on a real PostgreSQL: chain, append-only trigger, concurrent
+writers on one chain, and the service writing to it."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from service import Decision, DecisionLogError, ServiceSettings, create_app, open_store, verify_chain
+
+
+def decision(i: int) -> Decision:
+    return Decision(request_id=f"req-{i}", decided_at="2026-11-23T09:00:00.000001+00:00",
+                    endpoint="explain", role="champion", model_name="m", model_version="1",
+                    bundle_digest="ab" * 32, application_id=None, features_sha256="cd" * 32,
+                    probability=i / 7, points=None, reason_codes=("RC02",))
+
+
+def test_the_chain_round_trips_and_verifies(pg_url):
+    store = open_store(pg_url)
+    store.append([decision(i) for i in range(1, 4)])
+    assert [r.decision for r in store.records()] == [decision(i) for i in range(1, 4)]
+    report = verify_chain(store)
+    assert report.intact and report.records == 3 and report.location == pg_url
+
+
+def test_update_delete_and_truncate_are_refused(pg_url):
+    open_store(pg_url).append([decision(1)])
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        for sql in ("UPDATE decisions SET probability = 0", "DELETE FROM decisions",
+                    "TRUNCATE decisions"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                db.execute(sql)
+
+
+def test_an_owner_who_disables_the_trigger_is_still_caught(pg_url):
+    open_store(pg_url).append([decision(i) for i in range(1, 5)])
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute("ALTER TABLE decisions DISABLE TRIGGER decisions_append_only")
+        db.execute("UPDATE decisions SET probability = 0.5 WHERE seq = 3")
+    report = verify_chain(open_store(pg_url))
+    assert report.broken_at == 3 and "altered" in report.reason
+
+
+def test_concurrent_writers_extend_one_chain(pg_url):
+    def writer(w: int) -> None:
+        store = open_store(pg_url)
+        for i in range(20):
+            store.append([decision(w * 100 + i), decision(w * 100 + i + 50)])
+        store.close()
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    report = verify_chain(open_store(pg_url))
+    assert report.intact and report.records == 160
+
+
+def test_a_password_in_the_url_never_reaches_a_message(postgres):
+    url = postgres.replace("seawall@", "seawall:s3cret@").rsplit("/", 1)[0] + "/no_such_db"
+    with pytest.raises(DecisionLogError) as e:
+        open_store(url)
+    assert "s3cret" not in str(e.value) and "***" in str(e.value)
+
+
+def test_the_service_logs_to_postgres(serving, pg_url):
+    settings = ServiceSettings(region="onshore-hn", bundle=serving.champion,
+                               catalogue=serving.catalogue, decision_log=pg_url,
+                               access_log=False)
+    with TestClient(create_app(settings)) as c:
+        r = c.post("/explain", json={"rows": serving.rows(5)}, headers={"x-request-id": "pg-1"})
+        assert r.status_code == 200
+    records = list(open_store(pg_url).records())
+    assert [x.decision.request_id for x in records] == ["pg-1"] * 5
+    assert all(x.decision.reason_codes for x in records)
+    assert verify_chain(open_store(pg_url)).intact
