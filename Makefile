@@ -29,6 +29,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/train_export_bundle.py
 	$(BIN)/python bench/verify_large_bundle.py
+	$(BIN)/python bench/serve_peers.py
 
 # Re-resolve the pins from requirements.in in a throw-away environment.
 lock:
