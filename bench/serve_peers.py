@@ -62,6 +62,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="seawall-bench-serve-"))
     try:
         run(work, args.seconds, args.access_log)
+    except SystemExit:
+        for log in sorted(work.glob("*.log")):
+            print(f"--- {log.name} (last lines)\n" + "\n".join(log.read_text().splitlines()[-15:]))
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -84,7 +88,8 @@ def run(work: Path, seconds: int, access_log: bool) -> None:
     batch = [golden["rows"][i % len(golden["rows"])] for i in range(1000)]
     model_uri = f"models:/{candidate.registered.model_name}/{candidate.registered.version}"
     env = {**os.environ, "MLFLOW_TRACKING_URI": sqlite_uri(home), "SEAWALL_BENCH_BUNDLE":
-           str(bundle), "SEAWALL_BENCH_MODEL": model_uri, "PYTHONPATH": str(ROOT)}
+           str(bundle), "SEAWALL_BENCH_MODEL": model_uri, "PYTHONPATH": str(ROOT),
+           "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # mlflow execs uvicorn
     seawall = [str(BIN / "seawall"), "serve", "--region", "onshore-hn", "--bundle", str(bundle),
                "--catalogue", str(catalogue), "--home", str(home),
                "--access-log" if access_log else "--no-access-log"]
