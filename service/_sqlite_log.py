@@ -22,7 +22,7 @@ from service.decision_log import (
 )
 from service.errors import DecisionLogError
 
-_SCHEMA = f"""
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
     seq INTEGER PRIMARY KEY, request_id TEXT NOT NULL, decided_at TEXT NOT NULL,
     endpoint TEXT NOT NULL, role TEXT NOT NULL, model_name TEXT NOT NULL,

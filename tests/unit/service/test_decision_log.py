@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
 
 import pytest
 
@@ -156,14 +155,8 @@ def test_close_commits_what_is_queued(tmp_path):
     writer = DecisionWriter(lambda: open_store(str(tmp_path / "d.db")))
     loop = asyncio.new_event_loop()
     futures = [loop.create_task(writer.record([decision(i)])) for i in range(5)]
-    ran = threading.Event()
-
-    async def settle():
-        await asyncio.sleep(0)  # let every task enqueue
-        ran.set()
-
-    loop.run_until_complete(settle())
-    writer.close()
+    loop.run_until_complete(asyncio.sleep(0))  # every task has queued its decisions
+    writer.close()  # returns only after the queued decisions are committed
     loop.run_until_complete(asyncio.gather(*futures))
     loop.close()
     assert verify_chain(open_store(str(tmp_path / "d.db"))).records == 5
