@@ -161,20 +161,23 @@ def app_from_env() -> FastAPI:
 
 async def _body(request: Request, limit: int, parser: RequestParser) -> bytes:
     declared = request.headers.get("content-length", "")
-    too_big = ContractViolation([Violation(None, "(body)", "max_body_bytes", None,
-                                           f"the body may hold at most {limit} bytes")],
-                                parser.contract.version)
     if declared.isdigit():
         if int(declared) > limit:
-            raise too_big
+            raise _too_big(limit, parser)
         return await request.body()  # uvicorn never delivers more than the declared length
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise too_big
+            raise _too_big(limit, parser)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_big(limit: int, parser: RequestParser) -> ContractViolation:
+    return ContractViolation([Violation(None, "(body)", "max_body_bytes", None,
+                                        f"the body may hold at most {limit} bytes")],
+                             parser.contract.version)
 
 
 def _json(doc: dict, status: int) -> Response:
