@@ -59,3 +59,7 @@ class VerificationError(ArtifactError):
     def __init__(self, message: str, report=None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class SecretError(ArtifactError):
+    """A secret is missing, unreadable, stored unsafely, or its store is misconfigured."""

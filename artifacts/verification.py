@@ -46,12 +46,19 @@ _TITLES = {
     "golden": f"the golden set replays on this onnxruntime within {PARITY_TOLERANCE:g}, "
               "with identical reason codes",
     "against": "the other copy is identical in every digest",
+    "pinned": "manifest.json has the digest the deployment pinned",
 }
 
 
 def verify_bundle(path: Path | str, *, catalogue: Catalogue, region: str,
-                  purpose: Purpose = Purpose.IMPORT, against: Path | None = None
-                  ) -> VerificationReport:
+                  purpose: Purpose = Purpose.IMPORT, against: Path | None = None,
+                  manifest_digest: str | None = None) -> VerificationReport:
+    """Verify `path` for `purpose` under `region`'s trust policy.
+
+    `against`: another copy that must be identical; `manifest_digest` (`sha256:<hex>`): the
+    digest a deployment pinned for manifest.json, so a different (even validly signed) bundle
+    is refused.
+    """
     bundle = load_bundle(path)
     policy = load_trust_policy(catalogue, region)
     m = bundle.manifest
@@ -63,7 +70,8 @@ def verify_bundle(path: Path | str, *, catalogue: Catalogue, region: str,
                   "model_signing": metadata.version("model-signing")},
         model={**m["model"], "contract_version": m["contract_version"],
                "origin_region": m["origin_region"], "created_at": m["created_at"]},
-        checks=[Check(n, _TITLES[n]) for n in _TITLES if n != "against" or against])
+        checks=[Check(n, _TITLES[n]) for n in _TITLES
+                if (n != "against" or against) and (n != "pinned" or manifest_digest)])
     check = report.check
     facts, entry = _signer(report, policy, bundle, purpose)
     start = time.perf_counter()
@@ -79,6 +87,10 @@ def verify_bundle(path: Path | str, *, catalogue: Catalogue, region: str,
         check(name).seconds = time.perf_counter() - start
     if against is not None:
         _against(check("against"), bundle, Path(against))
+    if manifest_digest is not None:
+        actual = f"sha256:{sha256_file(bundle.path / MANIFEST)}"
+        check("pinned").settle([] if actual == manifest_digest else [
+            f"{MANIFEST}: expected {manifest_digest}, got {actual}"], f"{MANIFEST} is {actual}")
     return report
 
 

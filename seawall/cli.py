@@ -1,6 +1,6 @@
 """The `seawall` command: mounts every area's commands and turns their errors into one line.
 
-A user's mistake (an `ArtifactError`, `RegionError` or `ServiceError`) prints its message and exits 1; typer
+A user's mistake (an `ArtifactError`, `InfraError`, `RegionError` or `ServiceError`) prints its message and exits 1; typer
 reports usage errors with exit 2. `--verbose` adds the traceback.
 """
 
@@ -15,7 +15,9 @@ import typer
 from artifacts import ArtifactError
 from regions import RegionError
 from seawall._console import errors
-from seawall.commands import bundle, data, demo, regions, serve, sign, train, trust, verify
+from infra import InfraError
+from seawall.commands import (
+    bundle, data, demo, infra, regions, secrets, serve, sign, train, trust, verify)
 from service import ServiceError
 
 app = typer.Typer(
@@ -27,6 +29,8 @@ app.add_typer(data.app, name="data")
 app.add_typer(bundle.app, name="bundle")
 app.add_typer(trust.app, name="trust")
 app.add_typer(serve.decisions, name="decisions")
+app.add_typer(secrets.app, name="secrets")
+app.add_typer(infra.app, name="infra")
 app.command("train")(train.train)
 app.command("sign")(sign.sign)
 app.command("verify")(verify.verify)
@@ -46,7 +50,7 @@ def _options(verbose: Annotated[bool, typer.Option(
 def main() -> None:
     try:
         app()
-    except (ArtifactError, RegionError, ServiceError) as e:
+    except (ArtifactError, InfraError, RegionError, ServiceError) as e:
         if _verbose["on"]:
             traceback.print_exc()
         errors.print(f"[red]error:[/] {e.diagnostics()}", soft_wrap=True)

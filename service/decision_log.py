@@ -23,6 +23,7 @@ from typing import NamedTuple, Protocol
 
 import orjson
 
+from artifacts import SecretError, resolve_secret
 from service.errors import DecisionLogError
 
 GENESIS = "0" * 64
@@ -136,7 +137,12 @@ def verify_chain(store: DecisionStore) -> ChainReport:
 
 
 def open_store(url: str) -> DecisionStore:
-    """`postgresql://…` for PostgreSQL; `sqlite:///path`, or a plain path, for SQLite."""
+    """`postgresql://…` for PostgreSQL; `sqlite:///path`, or a plain path, for SQLite;
+    `secret:<name>` for either, read from the secret store ($SEAWALL_SECRETS) when opened."""
+    try:  # a URL with a password lives in the secret store, not in config or the environment
+        url = resolve_secret(url)
+    except SecretError as e:
+        raise DecisionLogError(f"decision log: {e}") from None
     if url.startswith(("postgresql://", "postgres://")):
         from service._postgres_log import PostgresStore
 

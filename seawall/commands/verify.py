@@ -24,13 +24,16 @@ def verify(
                                                  "every digest.")] = None,
     purpose: Annotated[Purpose, typer.Option(help="What the bundle is to be trusted for.")] =
         Purpose.IMPORT,
+    manifest_digest: Annotated[str | None, typer.Option(
+        help="sha256:<hex> the deployment pinned for manifest.json (Pulumi's bundleDigest); "
+             "any other bundle fails.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     catalogue: CatalogueOption = None,
 ) -> None:
     """Check signer, signature, digests, preprocessor hash and golden-set parity; exit 0 only if
     every check passes."""
     report = verify_bundle(bundle, catalogue=load_catalogue(catalogue), region=region,
-                           purpose=purpose, against=against)
+                           purpose=purpose, against=against, manifest_digest=manifest_digest)
     show(report, as_json)
     raise typer.Exit(0 if report.passed else 1)
 

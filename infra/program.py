@@ -1,0 +1,69 @@
+"""The Pulumi program: read the stack's config, build the tier its region allows, export.
+
+`infra/__main__.py` calls `run()`; `seawall infra render` and the tests call `build_stack`
+under Pulumi's mocks, so all three plan the very same resources.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_vault as vault
+
+from regions import Tier, load_catalogue
+from infra.serving_tier import ServingTier, ServingTierArgs
+from infra.stack_config import NAMESPACE, StackConfig, parse_stack_config
+from infra.training_tier import TrainingTier, TrainingTierArgs
+from infra.vault_access import VaultAccess, VaultAccessArgs
+
+_OBJECT_KEYS = ("dataClasses",)
+_INT_KEYS = ("replicas", "maxReplicas", "canaryReplicas")
+_TEXT_KEYS = ("region", "image", "bundleUri", "bundleDigest", "vaultAddress", "vaultAuthMount",
+              "vaultCidr", "artifactStoreCidr", "canaryBundleUri", "canaryBundleDigest")
+
+
+def config_from_pulumi() -> StackConfig:
+    """The stack's `seawall:*` config, checked (a StackConfigError names key and rule)."""
+    cfg = pulumi.Config(NAMESPACE)
+    values: dict[str, Any] = {}
+    for key in _TEXT_KEYS:
+        if (v := cfg.get(key)) is not None:
+            values[key] = v
+    for key in _INT_KEYS:
+        if (v := cfg.get_int(key)) is not None:
+            values[key] = v
+    for key in _OBJECT_KEYS:
+        if (v := cfg.get_object(key)) is not None:
+            values[key] = v
+    source = f"Pulumi.{pulumi.get_stack()}.yaml"
+    return parse_stack_config(values, source=source, catalogue=load_catalogue())
+
+
+def build_stack(config: StackConfig, kubeconfig: pulumi.Input[str]) -> dict[str, pulumi.Output]:
+    """Plan the region's tier and its Vault access; return the stack outputs."""
+    cluster = k8s.Provider("cluster", kubeconfig=kubeconfig)
+    secrets = vault.Provider("vault", address=config.vault_address)
+    on_cluster = pulumi.ResourceOptions(providers={"kubernetes": cluster})
+    if config.tier is Tier.SERVING:
+        tier = ServingTier(config.region.name, ServingTierArgs(config=config), on_cluster)
+        outputs = {"bundleDigest": tier.bundle_digest}
+    else:
+        tier = TrainingTier(config.region.name, TrainingTierArgs(config=config), on_cluster)
+        outputs = {"trackingUri": tier.endpoint}
+    access = VaultAccess(f"{config.region.name}-vault", VaultAccessArgs(
+        region=config.region, tier=config.tier, auth_mount=config.vault_auth_mount,
+        service_account=tier.service_account), pulumi.ResourceOptions(providers={"vault": secrets}))
+    return {"region": pulumi.Output.from_input(config.region.name),
+            "residency": pulumi.Output.from_input(config.region.residency.value),
+            "namespace": tier.namespace, "serviceEndpoint": tier.endpoint,
+            "vaultRole": access.role, **outputs}
+
+
+def run() -> None:
+    """Entry point of `pulumi up`: everything the stack exports."""
+    outputs = build_stack(config_from_pulumi(),
+                          pulumi.Config(NAMESPACE).require_secret("kubeconfig"))
+    for name, value in outputs.items():
+        pulumi.export(name, value)

@@ -1,0 +1,138 @@
+"""The onshore serving tier's Kubernetes objects, as plain dicts (pure; see k8s_objects).
+
+Every pod verifies its bundle in an init container before `seawall serve` starts, and `serve`
+verifies it again itself: a bundle that fails either check never scores (fail closed).
+"""
+
+from __future__ import annotations
+
+from regions import Tier
+from infra.k8s_objects import (
+    Obj, container, metadata, network_policies, pod_spec, resources, vault_agent_annotations)
+from infra.labels import (
+    SERVICE_PORT, TRACK_LABEL, app_labels, namespace_name, selector_labels, tier_labels,
+    vault_role_name, vault_secret_path)
+from infra.stack_config import BundleRef, StackConfig
+
+APP = "seawall-serving"
+TIER = Tier.SERVING
+BUNDLE_DIR = "/bundle"
+SECRETS_DIR = "/vault/secrets"
+DECISION_LOG_SECRET = "decision-log-url"
+VERIFY_CONTAINER = "verify-bundle"
+
+
+def serving_deployment(config: StackConfig, bundle: BundleRef, *, track: str,
+                       replicas: int) -> Obj:
+    """A Deployment of `seawall serve` for one bundle; `track` is `stable` or `canary`."""
+    region = config.region
+    name = APP if track == "stable" else f"{APP}-{track}"
+    labels = app_labels(region, TIER, APP, **{TRACK_LABEL: track})
+    selector = selector_labels(APP, **{TRACK_LABEL: track})
+    bundle_mount = {"name": "bundle", "mountPath": BUNDLE_DIR, "subPath": bundle.path,
+                    "readOnly": True}
+    verify = container(VERIFY_CONTAINER, config.image, [
+        "seawall", "verify", BUNDLE_DIR, "--region", region.name, "--purpose", "serve",
+        "--manifest-digest", bundle.digest],
+        volumeMounts=[bundle_mount], resources=resources("250m", "256Mi", "1", "512Mi"))
+    probe = {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 10,
+             "timeoutSeconds": 2, "failureThreshold": 3}
+    serve = container("serve", config.image, [
+        "seawall", "serve", "--region", region.name, "--bundle", BUNDLE_DIR,
+        "--host", "0.0.0.0", "--port", str(SERVICE_PORT),
+        "--decision-log", f"secret:{DECISION_LOG_SECRET}"],
+        env=[{"name": "SEAWALL_SECRETS", "value": f"file://{SECRETS_DIR}"}],
+        ports=[{"name": "http", "containerPort": SERVICE_PORT, "protocol": "TCP"}],
+        livenessProbe=probe,
+        readinessProbe={**probe, "httpGet": {"path": "/ready", "port": "http"}},
+        startupProbe={**probe, "failureThreshold": 30},
+        volumeMounts=[bundle_mount], resources=resources("500m", "512Mi", "2", "1Gi"))
+    secrets = {DECISION_LOG_SECRET: vault_secret_path(region, TIER, "decision-log")}
+    annotations = vault_agent_annotations(vault_role_name(region, TIER),
+                                          config.vault_auth_mount, secrets)
+    annotations["seawall.io/bundle-digest"] = bundle.digest
+    volumes = [{"name": "bundle", "persistentVolumeClaim": {"claimName": bundle.claim,
+                                                             "readOnly": True}}]
+    spread = [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+               "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector}}]
+    template_spec = {**pod_spec(APP, [serve], init_containers=[verify], volumes=volumes),
+                     "topologySpreadConstraints": spread, "terminationGracePeriodSeconds": 30}
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": metadata(name, namespace_name(TIER), labels),
+            "spec": {"replicas": replicas, "selector": {"matchLabels": selector},
+                     "strategy": {"type": "RollingUpdate",
+                                  "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+                     "template": {"metadata": {"labels": labels, "annotations": annotations},
+                                  "spec": template_spec}}}
+
+
+def serving_objects(config: StackConfig) -> dict[str, Obj]:
+    """Every namespaced object of the serving tier, by a stable Pulumi resource name."""
+    region, ns = config.region, namespace_name(TIER)
+    labels = tier_labels(region, TIER)
+    app = app_labels(region, TIER, APP)
+    assert config.bundle is not None  # parse_stack_config requires one for a serving region
+    objects: dict[str, Obj] = {
+        "config": {"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": metadata(f"{APP}-bundle", ns, labels),
+                   "data": {"bundle-uri": config.bundle.uri,
+                            "bundle-digest": config.bundle.digest,
+                            "region": region.name,
+                            "trust-policy": f"regions/catalogue/{region.trust_policy}"}},
+        "deployment": serving_deployment(config, config.bundle, track="stable",
+                                         replicas=config.replicas),
+        "service": {"apiVersion": "v1", "kind": "Service",
+                    "metadata": metadata(APP, ns, app),
+                    "spec": {"type": "ClusterIP", "selector": selector_labels(APP),
+                             "ports": [{"name": "http", "port": 80, "targetPort": "http",
+                                        "protocol": "TCP"}]}},
+        "hpa": {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                "metadata": metadata(APP, ns, app),
+                "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+                                            "name": APP},
+                         "minReplicas": config.replicas, "maxReplicas": config.max_replicas,
+                         "metrics": [{"type": "Resource", "resource": {
+                             "name": "cpu", "target": {"type": "Utilization",
+                                                       "averageUtilization": 70}}}]}},
+        "pdb": {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                "metadata": metadata(APP, ns, app),
+                "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(APP)}}},
+        "service-monitor": {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+                            "metadata": metadata(APP, ns, app),
+                            "spec": {"selector": {"matchLabels": selector_labels(APP)},
+                                     "endpoints": [{"port": "http", "path": "/metrics",
+                                                    "interval": "30s"}]}},
+        "prometheus-rule": {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+                            "metadata": metadata(APP, ns, app),
+                            "spec": {"groups": [serving_alert_rules()]}},
+    }
+    if config.canary is not None:
+        objects["canary"] = serving_deployment(config, config.canary.bundle, track="canary",
+                                               replicas=config.canary.replicas)
+    ingress = {"podSelector": {"matchLabels": selector_labels(APP)}, "policyTypes": ["Ingress"],
+               "ingress": [{"from": [{"namespaceSelector": {}}],
+                            "ports": [{"protocol": "TCP", "port": SERVICE_PORT}]}]}
+    for policy in network_policies(region, TIER, vault_cidr=config.vault_cidr,
+                                   artifact_store_cidr=config.artifact_store_cidr,
+                                   extra=(("allow-scoring-ingress", ingress),)):
+        objects[f"netpol-{policy['metadata']['name']}"] = policy
+    return objects
+
+
+def serving_alert_rules() -> Obj:
+    """Alerts on the service's own metrics (see docs/serving.md for what each means)."""
+    return {"name": "seawall-serving", "rules": [
+        {"alert": "SeawallBundleNotVerified", "expr": "min(seawall_bundle_verified) < 1",
+         "for": "1m", "labels": {"severity": "P0"},
+         "annotations": {"summary": "A serving pod refused its bundle and is not ready."}},
+        {"alert": "SeawallServerErrors",
+         "expr": 'sum(rate(seawall_http_requests_total{status=~"5.."}[5m])) '
+                 '/ sum(rate(seawall_http_requests_total[5m])) > 0.01',
+         "for": "5m", "labels": {"severity": "P1"},
+         "annotations": {"summary": "More than 1% of scoring requests fail with 5xx."}},
+        {"alert": "SeawallSlowScoring",
+         "expr": "histogram_quantile(0.99, sum by (le) "
+                 "(rate(seawall_http_request_duration_seconds_bucket[5m]))) > 0.05",
+         "for": "10m", "labels": {"severity": "P2"},
+         "annotations": {"summary": "p99 scoring latency is above 50 ms."}},
+    ]}

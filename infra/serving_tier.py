@@ -1,0 +1,55 @@
+"""`ServingTier`: the onshore serving tier of one region, as one Pulumi component."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from regions import Tier, require_tier
+from infra._k8s_resources import k8s_resource
+from infra.k8s_objects import namespace, service_account
+from infra.labels import namespace_name
+from infra.serving_manifests import APP, serving_objects
+from infra.stack_config import StackConfig
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServingTierArgs:
+    config: StackConfig
+
+
+class ServingTier(pulumi.ComponentResource):
+    """Namespace, service account, bundle ConfigMap, Deployments (stable and canary) that verify
+    before serving, Service, HPA, PDB, NetworkPolicies, ServiceMonitor and PrometheusRule.
+
+    Refuses (ResidencyError) to be planned in a region whose catalogue entry does not allow
+    serving, before any child resource exists.
+    """
+
+    namespace: pulumi.Output[str]
+    service_account: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    bundle_digest: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ServingTierArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        require_tier(args.config.region, Tier.SERVING)
+        super().__init__("seawall:serving:ServingTier", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        config = args.config
+        ns = k8s_resource("namespace", namespace(config.region, Tier.SERVING,
+                                                 config.data_classes), child)
+        inside = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        sa = k8s_resource("service-account", service_account(APP, config.region, Tier.SERVING),
+                          inside)
+        for key, obj in serving_objects(config).items():
+            k8s_resource(key, obj, inside)
+        self.namespace = ns.metadata.apply(lambda m: m["name"])
+        self.service_account = sa.metadata.apply(lambda m: m["name"])
+        self.endpoint = pulumi.Output.from_input(
+            f"http://{APP}.{namespace_name(Tier.SERVING)}.svc.cluster.local")
+        assert config.bundle is not None
+        self.bundle_digest = pulumi.Output.from_input(config.bundle.digest)
+        self.register_outputs({"namespace": self.namespace, "endpoint": self.endpoint,
+                               "bundle_digest": self.bundle_digest})
