@@ -1,0 +1,168 @@
+"""Every stack planned under `pulumi.runtime.set_mocks`: the resource graph and the properties
+the issue asks for, stated as compliance rules."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from infra import check_schemas, parse_stack_config, plan_stack
+from infra.serving_tier import ServingTier, ServingTierArgs
+from regions import ResidencyError
+
+from infra_values import STACKS
+
+
+def _deployments(plan):
+    return [r for r in plan.of_type("kubernetes:apps/v1:Deployment")]
+
+
+def _pod(obj):
+    spec = obj["spec"]
+    return (spec.get("jobTemplate", {}).get("spec", spec))["template"]["spec"]
+
+
+def _workloads(plan):
+    return [r for r in plan.resources if r.type in ("kubernetes:apps/v1:Deployment",
+                                                     "kubernetes:batch/v1:Job")]
+
+
+def test_onshore_graph_has_the_serving_tier_and_its_vault_access(plans):
+    plan = plans["onshore-hn"]
+    kinds = {r.type.rsplit(":", 1)[-1] for r in plan.resources if r.parents[-1:] ==
+             ["seawall:serving:ServingTier"]}
+    assert kinds == {"Namespace", "ServiceAccount", "ConfigMap", "Deployment", "Service",
+                     "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
+                     "ServiceMonitor", "PrometheusRule"}
+    assert sorted(r.name for r in _deployments(plan)) == ["canary", "deployment"]
+    vault = {r.type for r in plan.resources if r.parents[-1:] == ["seawall:vault:VaultAccess"]}
+    assert vault == {"vault:index/mount:Mount", "vault:index/policy:Policy",
+                     "vault:kubernetes/authBackendRole:AuthBackendRole"}
+    assert not [r for r in plan.resources if "seawall:training:TrainingTier" in r.parents]
+    assert plan.outputs["namespace"] == "seawall-serving"
+    assert plan.outputs["bundleDigest"].startswith("sha256:")
+    assert plan.outputs["vaultRole"] == "seawall-onshore-hn-serving"
+
+
+def test_offshore_graph_has_only_the_training_tier(plans):
+    plan = plans["offshore-sg"]
+    assert not [r for r in plan.resources if "seawall:serving:ServingTier" in r.parents
+                or r.type == "seawall:serving:ServingTier"]
+    names = {r.props["metadata"]["name"] for r in _workloads(plan)}
+    assert names == {"seawall-mlflow", "seawall-train"}
+    for r in _workloads(plan):
+        for c in _pod(r.props)["containers"]:
+            assert "serve" not in c["command"][:2], f"{r.name} runs the serving command offshore"
+    job = plan.of_type("kubernetes:batch/v1:Job")[0].props
+    assert job["spec"]["suspend"] is True, "the training Job is a template, started on demand"
+    assert plan.outputs["trackingUri"].endswith(":5000")
+
+
+@pytest.mark.parametrize("stack", [s for s in STACKS if s.startswith("onshore")])
+def test_every_serving_deployment_verifies_its_pinned_bundle_before_serving(plans, stack):
+    for r in _deployments(plans[stack]):
+        pod = _pod(r.props)
+        [init] = pod["initContainers"]
+        assert init["command"][:3] == ["seawall", "verify", "/bundle"], \
+            f"serving Deployment {r.name} has no verify init container"
+        digest = r.props["spec"]["template"]["metadata"]["annotations"]["seawall.io/bundle-digest"]
+        assert init["command"][init["command"].index("--manifest-digest") + 1] == digest
+        assert init["command"][init["command"].index("--purpose") + 1] == "serve"
+        [serve] = pod["containers"]
+        assert serve["command"][:2] == ["seawall", "serve"]
+        assert serve["livenessProbe"]["httpGet"]["path"] == "/health"
+        assert serve["readinessProbe"]["httpGet"]["path"] == "/ready"
+        mounts = {m["name"]: m for m in init["volumeMounts"]}
+        assert mounts["bundle"] == {m["name"]: m for m in serve["volumeMounts"]}["bundle"]
+        notes = r.props["spec"]["template"]["metadata"]["annotations"]
+        assert notes["vault.hashicorp.com/agent-inject"] == "true"
+        assert notes["vault.hashicorp.com/role"] == f"seawall-{stack}-serving"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_container_is_non_root_read_only_and_capability_free(plans, stack):
+    for r in _workloads(plans[stack]):
+        pod = _pod(r.props)
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        for c in pod.get("initContainers", []) + pod["containers"]:
+            sc = c["securityContext"]
+            where = f"{r.name}/{c['name']}"
+            assert sc["readOnlyRootFilesystem"] is True, f"{where} has a writable root"
+            assert sc["allowPrivilegeEscalation"] is False, where
+            assert sc["capabilities"] == {"drop": ["ALL"]}, where
+            assert c["resources"]["requests"] and c["resources"]["limits"], where
+            assert "@sha256:" in c["image"], f"{where} image is not pinned by digest"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_namespaces_enforce_restricted_and_default_deny(plans, stack):
+    plan = plans[stack]
+    [ns] = plan.of_type("kubernetes:core/v1:Namespace")
+    assert ns.props["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    policies = {p.props["metadata"]["name"]: p.props["spec"]
+                for p in plan.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")}
+    assert policies["default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    egress_ports = sorted(port["port"] for spec in policies.values()
+                          for rule in spec.get("egress", []) for port in rule["ports"])
+    assert set(egress_ports) <= {53, 443, 5000, 5432, 8200}
+
+
+def test_onshore_hn_has_hpa_pdb_and_monitoring(plans):
+    plan = plans["onshore-hn"]
+    [hpa] = plan.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+    assert (hpa.props["spec"]["minReplicas"], hpa.props["spec"]["maxReplicas"]) == (3, 9)
+    [pdb] = plan.of_type("kubernetes:policy/v1:PodDisruptionBudget")
+    assert pdb.props["spec"]["maxUnavailable"] == 1
+    [monitor] = plan.of_type("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
+    assert monitor.props["spec"]["endpoints"][0]["path"] == "/metrics"
+    assert plan.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+
+
+def test_the_dr_region_has_no_canary(plans):
+    assert [r.name for r in _deployments(plans["onshore-hcm"])] == ["deployment"]
+
+
+def test_a_serving_tier_cannot_be_planned_offshore(catalogue, onshore_values):
+    config = parse_stack_config(onshore_values, source="s", catalogue=catalogue)
+    offshore = type(config)(**{**config.__dict__, "region": catalogue.get("offshore-sg")})
+    with pytest.raises(ResidencyError, match="does not allow the serving tier"):
+        ServingTier("sneaky", ServingTierArgs(config=offshore))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_kubernetes_object_is_valid_against_the_pinned_schemas(plans, stack):
+    checks = check_schemas(plans[stack].kubernetes_objects())
+    assert [c for c in checks if c.problem] == []
+    assert sum(c.checked for c in checks) >= 12
+    assert {c.kind for c in checks if not c.checked} <= {"ServiceMonitor", "PrometheusRule"}
+
+
+def test_schema_validation_catches_a_wrong_field():
+    broken = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
+              "spec": {"replicas": "three", "selector": {}, "template": {}}}
+    [check] = check_schemas([broken])
+    assert check.problem and "replicas" in check.problem
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed "
+                    "(Debian package prometheus; .ci/run installs it)")
+def test_the_prometheus_rule_passes_promtool(plans, tmp_path):
+    [rule] = plans["onshore-hn"].of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(rule.props["spec"]))
+    result = subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS: 3 rules found" in result.stdout
+
+
+def test_planning_twice_gives_the_same_objects(catalogue, onshore_values):
+    config = parse_stack_config(onshore_values, source="s", catalogue=catalogue)
+    first, second = plan_stack(config), plan_stack(config)
+    key = lambda o: (o["kind"], o["metadata"]["name"])  # noqa: E731
+    assert sorted(first.kubernetes_objects(), key=key) == \
+        sorted(second.kubernetes_objects(), key=key)
