@@ -12,15 +12,33 @@ Public API (stable)::
 `regions` only.
 """
 
+import importlib
+
 from infra.errors import InfraError, StackConfigError
-from infra.plan import Plan, PlannedResource, plan_stack
-from infra.program import build_stack
-from infra.render import KUBERNETES_VERSION, SchemaCheck, check_schemas, check_stack, \
-    find_project_dir, load_stack, read_stack_file, render
-from infra.serving_tier import ServingTier, ServingTierArgs
 from infra.stack_config import StackConfig, parse_stack_config
-from infra.training_tier import TrainingTier, TrainingTierArgs
-from infra.vault_access import VaultAccess, VaultAccessArgs
+
+# Everything that imports Pulumi loads on first use, so `seawall --help` and the other commands
+# do not pay for the Pulumi SDKs (PEP 562).
+_LAZY = {
+    "Plan": "infra.plan", "PlannedResource": "infra.plan", "plan_stack": "infra.plan",
+    "build_stack": "infra.program",
+    "KUBERNETES_VERSION": "infra.rendering", "SchemaCheck": "infra.rendering",
+    "check_schemas": "infra.rendering", "check_stack": "infra.rendering",
+    "find_project_dir": "infra.rendering", "load_stack": "infra.rendering",
+    "read_stack_file": "infra.rendering", "render": "infra.rendering",
+    "ServingTier": "infra.serving_tier", "ServingTierArgs": "infra.serving_tier",
+    "TrainingTier": "infra.training_tier", "TrainingTierArgs": "infra.training_tier",
+    "VaultAccess": "infra.vault_access", "VaultAccessArgs": "infra.vault_access",
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'infra' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "KUBERNETES_VERSION",

@@ -7,7 +7,9 @@ import re
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra.k8s_objects import Obj
+from infra.k8s_objects import Obj, namespace, service_account
+from infra.stack_config import StackConfig
+from regions import Tier
 
 _TYPED = {
     ("v1", "Namespace"): k8s.core.v1.Namespace,
@@ -31,6 +33,20 @@ def k8s_resource(name: str, obj: Obj, opts: pulumi.ResourceOptions) -> pulumi.Cu
         return k8s.apiextensions.CustomResource(name, api_version=obj["apiVersion"],
                                                 kind=obj["kind"], opts=opts, **body)
     return cls(name, opts=opts, **body)
+
+
+def tier_resources(parent: pulumi.ComponentResource, config: StackConfig, tier: Tier,
+                   account: str, objects: dict[str, Obj]
+                   ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+    """A tier's Namespace first, then its ServiceAccount and `objects` inside it, all children
+    of `parent`; returns the namespace's and the service account's names."""
+    ns = k8s_resource("namespace", namespace(config.region, tier, config.data_classes),
+                      pulumi.ResourceOptions(parent=parent))
+    inside = pulumi.ResourceOptions(parent=parent, depends_on=[ns])
+    sa = k8s_resource("service-account", service_account(account, config.region, tier), inside)
+    for key, obj in objects.items():
+        k8s_resource(key, obj, inside)
+    return ns.metadata.apply(lambda m: m["name"]), sa.metadata.apply(lambda m: m["name"])
 
 
 def _snake(name: str) -> str:

@@ -107,7 +107,8 @@ def network_policies(region: Region, tier: Tier, *, vault_cidr: ipaddress._BaseN
                             "ports": [{"protocol": "TCP", "port": port}]}]}
 
     dns = {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
-        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+        "to": [{"namespaceSelector": {"matchLabels": {
+                    "kubernetes.io/metadata.name": "kube-system"}},
                 "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}
     return [

@@ -48,7 +48,9 @@ class Plan:
                 if r.type.startswith("kubernetes:") and "apiVersion" in r.props]
 
 
-class _Recorder(pulumi.runtime.Mocks):
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Echo every resource's inputs as its state, so the monitor records what was asked for."""
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         return f"{args.name}-id", args.inputs
 
@@ -58,7 +60,7 @@ class _Recorder(pulumi.runtime.Mocks):
 
 def plan_stack(config: StackConfig) -> Plan:
     """Run `build_stack(config)` under mocks for the stack named after the region."""
-    monitor = MockMonitor(_Recorder())
+    monitor = MockMonitor(RecordingMocks())
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=config.region.name,
                              preview=False, monitor=monitor)
     plan = Plan(stack=config.region.name)

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import pulumi
 
 from regions import Tier, require_tier
-from infra._k8s_resources import k8s_resource
-from infra.k8s_objects import namespace, service_account
+from infra._k8s_resources import tier_resources
 from infra.labels import namespace_name
 from infra.serving_manifests import APP, serving_objects
 from infra.stack_config import StackConfig
@@ -36,17 +35,9 @@ class ServingTier(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         require_tier(args.config.region, Tier.SERVING)
         super().__init__("seawall:serving:ServingTier", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         config = args.config
-        ns = k8s_resource("namespace", namespace(config.region, Tier.SERVING,
-                                                 config.data_classes), child)
-        inside = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        sa = k8s_resource("service-account", service_account(APP, config.region, Tier.SERVING),
-                          inside)
-        for key, obj in serving_objects(config).items():
-            k8s_resource(key, obj, inside)
-        self.namespace = ns.metadata.apply(lambda m: m["name"])
-        self.service_account = sa.metadata.apply(lambda m: m["name"])
+        self.namespace, self.service_account = tier_resources(
+            self, config, Tier.SERVING, APP, serving_objects(config))
         self.endpoint = pulumi.Output.from_input(
             f"http://{APP}.{namespace_name(Tier.SERVING)}.svc.cluster.local")
         assert config.bundle is not None

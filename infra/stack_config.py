@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from regions import Catalogue, CatalogueError, DataClass, Region, ResidencyError, Tier, check_data_classes
 from infra.errors import StackConfigError
+from regions import (
+    Catalogue, CatalogueError, DataClass, Region, ResidencyError, Tier, check_data_classes)
 
 NAMESPACE = "seawall"  # the Pulumi config namespace: keys are `seawall:<key>`
 IMAGE_BY_DIGEST = re.compile(r"^[a-z0-9]+(?:[._\-/:][a-z0-9]+)*@sha256:[0-9a-f]{64}$")

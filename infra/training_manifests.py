@@ -56,7 +56,8 @@ def training_objects(config: StackConfig) -> dict[str, Obj]:
                              "ports": [{"protocol": "TCP", "port": MLFLOW_PORT}]}]}
     from_trainer = {"podSelector": {"matchLabels": selector_labels(MLFLOW)},
                     "policyTypes": ["Ingress"],
-                    "ingress": [{"from": [{"podSelector": {"matchLabels": selector_labels(TRAINER)}}],
+                    "ingress": [{"from": [{"podSelector": {
+                                     "matchLabels": selector_labels(TRAINER)}}],
                                  "ports": [{"protocol": "TCP", "port": MLFLOW_PORT}]}]}
     backend = {"podSelector": {"matchLabels": selector_labels(MLFLOW)},
                "policyTypes": ["Egress"],
@@ -85,7 +86,8 @@ def training_objects(config: StackConfig) -> dict[str, Obj]:
         "config": {"apiVersion": "v1", "kind": "ConfigMap",
                    "metadata": metadata(f"{TRAINER}-config", ns, tier_labels(region, TIER)),
                    "data": {"region": region.name, "tracking-uri": tracking,
-                            "data-classes": ",".join(sorted(c.value for c in config.data_classes))}},
+                            "data-classes": ",".join(
+                                sorted(c.value for c in config.data_classes))}},
     }
     for policy in network_policies(region, TIER, vault_cidr=config.vault_cidr,
                                    artifact_store_cidr=config.artifact_store_cidr,

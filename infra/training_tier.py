@@ -7,11 +7,10 @@ from dataclasses import dataclass
 import pulumi
 
 from regions import Tier, require_tier
-from infra._k8s_resources import k8s_resource
-from infra.k8s_objects import namespace, service_account
+from infra._k8s_resources import tier_resources
+from infra.labels import namespace_name
 from infra.stack_config import StackConfig
 from infra.training_manifests import MLFLOW, MLFLOW_PORT, TRAINER, training_objects
-from infra.labels import namespace_name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,16 +31,8 @@ class TrainingTier(pulumi.ComponentResource):
         require_tier(args.config.region, Tier.TRAINING)
         super().__init__("seawall:training:TrainingTier", name, None, opts)
         config = args.config
-        ns = k8s_resource("namespace", namespace(config.region, Tier.TRAINING,
-                                                 config.data_classes),
-                          pulumi.ResourceOptions(parent=self))
-        inside = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        sa = k8s_resource("service-account",
-                          service_account(TRAINER, config.region, Tier.TRAINING), inside)
-        for key, obj in training_objects(config).items():
-            k8s_resource(key, obj, inside)
-        self.namespace = ns.metadata.apply(lambda m: m["name"])
-        self.service_account = sa.metadata.apply(lambda m: m["name"])
+        self.namespace, self.service_account = tier_resources(
+            self, config, Tier.TRAINING, TRAINER, training_objects(config))
         self.endpoint = pulumi.Output.from_input(
             f"http://{MLFLOW}.{namespace_name(Tier.TRAINING)}.svc.cluster.local:{MLFLOW_PORT}")
         self.register_outputs({"namespace": self.namespace, "endpoint": self.endpoint})

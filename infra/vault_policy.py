@@ -33,6 +33,7 @@ def readable_mounts(hcl: str) -> set[str]:
         line = line.strip()
         if line.startswith('path "'):
             path = line.split('"')[1]
-            head, _, _ = path.partition("/data/") if "/data/" in path else path.partition("/metadata/")
+            marker = "/data/" if "/data/" in path else "/metadata/"
+            head, _, _ = path.partition(marker)
             mounts.add(head)
     return mounts

@@ -85,12 +85,10 @@ class DecisionWriter:
             log.error("decision log append failed; %d decisions were not logged and are not "
                       "answered: %s", len(decisions), error)
             self._drop_store()
-            for p in pending:
-                p.loop.call_soon_threadsafe(_settle, p.future, error)
+            _wake(pending, error)
             return
         self._on_commit(len(decisions))
-        for p in pending:
-            p.loop.call_soon_threadsafe(_settle, p.future, None)
+        _wake(pending, None)
 
     def _drop_store(self) -> None:
         if self._store is not None:
@@ -101,10 +99,22 @@ class DecisionWriter:
             self._store = None
 
 
-def _settle(future: asyncio.Future, error: Exception | None) -> None:
-    if future.done():  # the request was cancelled (client went away) while we committed
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
+def _wake(pending: list[_Pending], error: Exception | None) -> None:
+    """Settle every waiting request with one wake-up per event loop, not one per request:
+    each `call_soon_threadsafe` writes to the loop's self-pipe, and the loop thread competes
+    with this one for the GIL on every wake-up."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
+    for p in pending:
+        by_loop.setdefault(p.loop, []).append(p.future)
+    for loop, futures in by_loop.items():
+        loop.call_soon_threadsafe(_settle, futures, error)
+
+
+def _settle(futures: list[asyncio.Future], error: Exception | None) -> None:
+    for future in futures:
+        if future.done():  # the request was cancelled (client went away) while we committed
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)

@@ -1,4 +1,8 @@
-"""`seawall infra`: check and render a region's stack without a cluster or the Pulumi engine."""
+"""`seawall infra`: check and render a region's stack without a cluster or the Pulumi engine.
+
+`infra` is imported inside the commands: the Pulumi SDKs take a while to load, and no other
+command needs them.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,6 @@ from typing import Annotated
 
 import typer
 
-from infra import KUBERNETES_VERSION, Plan, SchemaCheck, check_stack, find_project_dir, \
-    load_stack, render
 from regions import CATALOGUE_ENV, load_catalogue
 from seawall._console import CatalogueOption, console
 
@@ -28,7 +30,9 @@ def _use_catalogue(catalogue: Path | None) -> None:
         os.environ[CATALOGUE_ENV] = str(catalogue.resolve())
 
 
-def _summary(plan: Plan, checks: list[SchemaCheck]) -> None:
+def _summary(plan, checks) -> None:
+    from infra import KUBERNETES_VERSION
+
     valid = sum(c.checked for c in checks)
     custom = sorted({c.kind for c in checks if not c.checked})
     line = (f"[green]✓[/] stack {plan.stack}: {len(plan.resources)} resources planned under "
@@ -47,6 +51,8 @@ def check(stack: StackOption, project_dir: ProjectOption = None,
           catalogue: CatalogueOption = None) -> None:
     """Read Pulumi.<stack>.yaml, plan the program under mocks, validate every Kubernetes object
     against the pinned schemas and run the residency policy pack. Exit 1 on any problem."""
+    from infra import check_stack, find_project_dir, load_stack  # the Pulumi SDKs load here
+
     _use_catalogue(catalogue)
     config = load_stack(stack, project_dir or find_project_dir(), load_catalogue(catalogue))
     _summary(*check_stack(config))
@@ -59,6 +65,8 @@ def render_(stack: StackOption,
             project_dir: ProjectOption = None, catalogue: CatalogueOption = None) -> None:
     """Write the stack's Kubernetes manifests (and Vault policy) as YAML, after the same checks
     as `check`; nothing is written if any check fails."""
+    from infra import render  # the Pulumi SDKs load here
+
     _use_catalogue(catalogue)
     plan, checks = render(stack, out, project_dir=project_dir,
                           catalogue=load_catalogue(catalogue))

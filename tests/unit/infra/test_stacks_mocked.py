@@ -3,17 +3,22 @@ the issue asks for, stated as compliance rules."""
 
 from __future__ import annotations
 
+import json
+import runpy
 import shutil
 import subprocess
 
+import pulumi
 import pytest
 import yaml
+from pulumi.runtime.mocks import MockMonitor
 
-from infra import check_schemas, parse_stack_config, plan_stack
+from infra import check_schemas, parse_stack_config, plan_stack, read_stack_file
+from infra.plan import RecordingMocks
 from infra.serving_tier import ServingTier, ServingTierArgs
 from regions import ResidencyError
 
-from infra_values import STACKS
+from infra_values import PROJECT, STACKS
 
 
 def _deployments(plan):
@@ -166,3 +171,27 @@ def test_planning_twice_gives_the_same_objects(catalogue, onshore_values):
     key = lambda o: (o["kind"], o["metadata"]["name"])  # noqa: E731
     assert sorted(first.kubernetes_objects(), key=key) == \
         sorted(second.kubernetes_objects(), key=key)
+
+
+def test_the_entry_point_pulumi_runs_reads_config_and_keeps_the_kubeconfig_secret():
+    """`infra/__main__.py` as the engine runs it: config through pulumi.Config, not the file."""
+    values = read_stack_file(PROJECT / "Pulumi.onshore-hn.yaml")
+    config = {f"seawall:{k}": json.dumps(v) if isinstance(v, list) else str(v)
+              for k, v in values.items()}
+    config["seawall:kubeconfig"] = "apiVersion: v1\nkind: Config\n"
+    monitor = MockMonitor(RecordingMocks())
+    pulumi.runtime.set_mocks(monitor.mocks, project="seawall", stack="onshore-hn",
+                             preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config, ["seawall:kubeconfig"])
+    try:
+        pulumi.runtime.test(lambda: runpy.run_path(str(PROJECT / "infra" / "__main__.py"))
+                            and None)()
+    finally:
+        pulumi.runtime.set_all_config({})
+    registered = monitor.get_registered_resources()
+    types = {urn.split("::")[2].split("$")[-1] for urn in registered}
+    assert {"seawall:serving:ServingTier", "seawall:vault:VaultAccess",
+            "kubernetes:apps/v1:Deployment"} <= types
+    [provider] = [r for urn, r in registered.items() if "pulumi:providers:kubernetes" in urn]
+    kubeconfig = provider.state["kubeconfig"]
+    assert kubeconfig[pulumi.runtime.rpc._special_sig_key] == pulumi.runtime.rpc._special_secret_sig
