@@ -12,6 +12,7 @@ Public API (stable)::
     sign_bundle(SignRequest(bundle=candidate.bundle, method=Method.KEY))
     report = verify_bundle(candidate.bundle, catalogue=load_catalogue(), region="onshore-hn")
     imported = import_bundle(candidate.bundle, catalogue=..., region="onshore-hn", home=...)
+    url = resolve_secret("secret:decision-log-url")   # from $SEAWALL_SECRETS (file or Vault)
 
 Imports `regions` only.
 """
@@ -37,6 +38,14 @@ from artifacts.errors import (
     TrustPolicyError,
     VerificationError,
 )
+from artifacts.export import PARITY_TOLERANCE, ParityReport, check_parity, export_pipeline
+from artifacts.factory import Candidate, Progress, TrainRequest, build_candidate
+from artifacts.golden import golden_frame
+from artifacts.importing import Imported, bundle_for_alias, import_bundle, region_home
+from artifacts.keys import ensure_local_key, fingerprint
+from artifacts.loaders import Dataset, load_dataset, read_header
+from artifacts.reason_codes import ReasonCodes
+from artifacts.scoring import OnnxScorer, top_reasons
 from artifacts.secrets import (
     SECRETS_ENV,
     InMemorySecretStore,
@@ -46,14 +55,6 @@ from artifacts.secrets import (
     open_secret_store,
     resolve_secret,
 )
-from artifacts.export import PARITY_TOLERANCE, ParityReport, check_parity, export_pipeline
-from artifacts.factory import Candidate, Progress, TrainRequest, build_candidate
-from artifacts.golden import golden_frame
-from artifacts.importing import Imported, bundle_for_alias, import_bundle, region_home
-from artifacts.keys import ensure_local_key, fingerprint
-from artifacts.loaders import Dataset, load_dataset, read_header
-from artifacts.reason_codes import ReasonCodes
-from artifacts.scoring import OnnxScorer, top_reasons
 from artifacts.signing import Hashing, Method, SignRequest, Signed, sign_bundle
 from artifacts.spec import DatasetSpec, load_spec
 from artifacts.synthetic import synthesize, write_synthetic_csv
