@@ -27,7 +27,7 @@ def vault_policy_hcl(region: Region, tier: Tier) -> str:
 
 
 def readable_mounts(hcl: str) -> set[str]:
-    """The KV mounts a policy text grants anything on (used by tests and the policy pack)."""
+    """The KV mounts a policy text grants anything on (the tests check it per region)."""
     mounts = set()
     for line in hcl.splitlines():
         line = line.strip()
