@@ -14,28 +14,18 @@ import pulumi_vault as vault
 
 from regions import Tier, load_catalogue
 from infra.serving_tier import ServingTier, ServingTierArgs
-from infra.stack_config import NAMESPACE, StackConfig, parse_stack_config
+from infra.stack_config import LIST_KEYS, NAMESPACE, PLAIN_KEYS, StackConfig, \
+    parse_stack_config
 from infra.training_tier import TrainingTier, TrainingTierArgs
 from infra.vault_access import VaultAccess, VaultAccessArgs
-
-_OBJECT_KEYS = ("dataClasses",)
-_INT_KEYS = ("replicas", "maxReplicas", "canaryReplicas")
-_TEXT_KEYS = ("region", "image", "bundleUri", "bundleDigest", "vaultAddress", "vaultAuthMount",
-              "vaultCidr", "artifactStoreCidr", "canaryBundleUri", "canaryBundleDigest")
 
 
 def config_from_pulumi() -> StackConfig:
     """The stack's `seawall:*` config, checked (a StackConfigError names key and rule)."""
     cfg = pulumi.Config(NAMESPACE)
     values: dict[str, Any] = {}
-    for key in _TEXT_KEYS:
-        if (v := cfg.get(key)) is not None:
-            values[key] = v
-    for key in _INT_KEYS:
-        if (v := cfg.get_int(key)) is not None:
-            values[key] = v
-    for key in _OBJECT_KEYS:
-        if (v := cfg.get_object(key)) is not None:
+    for key in PLAIN_KEYS:  # numbers arrive as text; parse_stack_config checks them with the key
+        if (v := cfg.get_object(key) if key in LIST_KEYS else cfg.get(key)) is not None:
             values[key] = v
     source = f"Pulumi.{pulumi.get_stack()}.yaml"
     return parse_stack_config(values, source=source, catalogue=load_catalogue())

@@ -54,6 +54,9 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise StackConfigError(str(path), None, "no such stack file; stacks are named after "
                                "regions (Pulumi.<region>.yaml)") from None
+    except OSError as e:
+        raise StackConfigError(str(path), None, f"cannot read the stack file ({e.strerror})") \
+            from None
     except yaml.YAMLError as e:
         raise StackConfigError(str(path), None, f"not valid YAML: {e}") from None
     config = document.get("config") if isinstance(document, dict) else None

@@ -29,6 +29,9 @@ _OFFSHORE_KEYS = ("image", "vaultAddress", "vaultCidr", "artifactStoreCidr",
                   "dataClasses")
 _KNOWN = frozenset(_ONSHORE_KEYS + _OFFSHORE_KEYS + (
     "region", "kubeconfig", "vaultAuthMount", "replicas", "maxReplicas") + _CANARY_KEYS)
+LIST_KEYS = frozenset({"dataClasses"})
+#: Keys `parse_stack_config` reads (the kubeconfig is the provider's, read as a secret).
+PLAIN_KEYS = _KNOWN - {"kubeconfig"}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -115,7 +115,11 @@ def no_egress_across_border(args: ResourceValidationArgs, report: ReportViolatio
             cidr = (peer.get("ipBlock") or {}).get("cidr")
             if not cidr:
                 continue
-            net = ipaddress.ip_network(cidr, strict=False)
+            try:
+                net = ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                report(f"NetworkPolicy {args.name}: egress ipBlock '{cidr}' is not a CIDR range")
+                continue
             clash = [str(f) for f in forbidden if f.version == net.version and f.overlaps(net)]
             if clash:
                 report(f"NetworkPolicy {args.name}: egress to {cidr} reaches {clash[0]}, a "

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from regions import CATALOGUE_ENV, load_catalogue
 from seawall._console import CatalogueOption, console
+
+if TYPE_CHECKING:
+    from infra import Plan, SchemaCheck
 
 app = typer.Typer(help="Check and render Pulumi stacks (one per region) for review or GitOps.",
                   no_args_is_help=True)
@@ -30,7 +33,7 @@ def _use_catalogue(catalogue: Path | None) -> None:
         os.environ[CATALOGUE_ENV] = str(catalogue.resolve())
 
 
-def _summary(plan, checks) -> None:
+def _summary(plan: Plan, checks: list[SchemaCheck]) -> None:
     from infra import KUBERNETES_VERSION
 
     valid = sum(c.checked for c in checks)

@@ -105,6 +105,10 @@ def test_no_egress_across_border(plans):
         {"ipBlock": {"cidr": "10.80.4.0/24"}}))
     [message] = _violations(residency.no_egress_across_border, bad)
     assert "10.80.4.0/24" in message and "10.80.0.0/16" in message
+    garbled = _changed(policy, lambda p: p["spec"]["egress"][0]["to"].append(
+        {"ipBlock": {"cidr": "10.80.4.0/99"}}))
+    assert "'10.80.4.0/99' is not a CIDR range" in _violations(
+        residency.no_egress_across_border, garbled)[0]
 
 
 def test_no_plain_secrets(plans):

@@ -44,6 +44,7 @@ def _error(values, catalogue) -> StackConfigError:
     ({"dataClasses": ["pii", "secret-sauce"]}, "dataClasses", "unknown data class"),
     ({"replicas": 4, "maxReplicas": 2}, "maxReplicas", "at least replicas"),
     ({"replicas": 0}, "replicas", ">= 1"),
+    ({"replicas": "three"}, "replicas", "whole number"),  # pulumi.Config hands numbers as text
     ({"canaryBundleUri": "pvc://c/uci/1.1"}, "canaryBundleDigest", "required"),
     ({"colour": "blue"}, "colour", "unknown key"),
     ({"region": "mars-1"}, "region", "unknown region"),
@@ -81,6 +82,12 @@ def test_an_offshore_stack_may_not_reach_onshore_ranges(catalogue):
               "vaultAddress": "https://v:8200", "vaultCidr": "10.10.250.0/28",
               "artifactStoreCidr": "10.80.251.0/24", "dataClasses": ["anonymous"]}
     assert _error(values, catalogue).key == "vaultCidr"
+
+
+def test_an_unreadable_stack_file_is_one_clear_error(tmp_path):
+    (tmp_path / "Pulumi.onshore-hn.yaml").mkdir()
+    with pytest.raises(StackConfigError, match="cannot read the stack file"):
+        read_stack_file(tmp_path / "Pulumi.onshore-hn.yaml")
 
 
 def test_a_stack_file_naming_another_region_is_refused(tmp_path, catalogue):
