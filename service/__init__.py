@@ -15,8 +15,8 @@ Public API (stable)::
 Imports `artifacts` (bundle loading, verification) and `regions`.
 """
 
-from service.app import app_from_env, create_app
-from service.contract_check import Batch, ContractViolation, RequestParser, Violation
+import importlib
+
 from service.decision_log import (
     ChainReport,
     Decision,
@@ -28,9 +28,29 @@ from service.decision_log import (
 from service.errors import DecisionLogError, ServiceError
 from service.log_writer import DecisionWriter
 from service.logs import JsonFormatter, log_config
-from service.models import ModelSet, Role, ServedModel, load_models
-from service.scoring import Endpoint, Scorecard, Scorer, canary_rows
-from service.settings import ServiceSettings, get_settings
+
+# The web app, the contract checks and the models load on first use (PEP 562), so the
+# decision-log writer process (`service.log_process`) and `seawall decisions verify` start
+# without FastAPI, onnxruntime or the training libraries.
+_LAZY = {
+    "app_from_env": "service.app", "create_app": "service.app",
+    "Batch": "service.contract_check", "ContractViolation": "service.contract_check",
+    "RequestParser": "service.contract_check", "Violation": "service.contract_check",
+    "ModelSet": "service.models", "Role": "service.models", "ServedModel": "service.models",
+    "load_models": "service.models",
+    "Endpoint": "service.scoring", "Scorecard": "service.scoring", "Scorer": "service.scoring",
+    "canary_rows": "service.scoring",
+    "ServiceSettings": "service.settings", "get_settings": "service.settings",
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'service' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Batch",

@@ -12,23 +12,28 @@ from __future__ import annotations
 import contextlib
 import logging
 from importlib import metadata
-from typing import Annotated
 
 import orjson
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 
 from regions import load_catalogue
-from service.contract_check import ContractViolation, RequestParser, Violation
-from service.decision_log import open_store
+from service import scoring_routes
+from service.contract_check import ContractViolation, RequestParser
 from service.errors import DecisionLogError, ServiceError
 from service.log_writer import DecisionWriter
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContext
 from service.models import ModelSet, load_models
-from service.openapi import SCORING_RESPONSES, Ready, Unavailable, Version, request_body
+from service.openapi import (
+    Ready,
+    Unavailable,
+    Version,
+    documented_scoring_routes,
+    request_body,
+)
 from service.scoring import Endpoint, Scorecard, Scorer
 from service.settings import ServiceSettings, get_settings
 
@@ -44,12 +49,12 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         models = load_models(catalogue=load_catalogue(settings.catalogue), region=settings.region,
                              champion=settings.bundle, canary=settings.canary,
                              shadow=settings.shadow)
-        writer = None
+        writer = DecisionWriter(settings.decision_log, max_batch=settings.decision_batch_max,
+                                on_commit=metrics.decisions.inc)
         try:
-            writer = DecisionWriter(lambda: open_store(settings.decision_log),
-                                    max_batch=settings.decision_batch_max,
-                                    on_commit=metrics.decisions.inc)
+            await writer.start()
         except ServiceError as e:
+            writer = None
             models.failures.append(f"decision log: {e.diagnostics()}")
             log.error("not ready: decision log: %s", e.diagnostics())
         for role in ("champion", "canary", "shadow"):
@@ -69,7 +74,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         app.openapi_schema = None  # rebuilt with the champion's contract
         yield
         if writer is not None:
-            writer.close()
+            await writer.close()
 
     telemetry = {"tracing": settings.opentelemetry, "metrics": settings.opentelemetry,
                  "logs": settings.opentelemetry}
@@ -80,49 +85,37 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.add_middleware(RequestContext, metrics=metrics, access_log=settings.access_log,
                        model_version=lambda: _champion_version(state["models"]))
 
-    def unavailable(error: str, reasons: list[str]) -> Response:
-        return _json({"error": error, "reasons": reasons}, 503)
-
-    async def decide(request: Request, endpoint: Endpoint, top_n: int | None = None) -> Response:
+    async def decide(endpoint: Endpoint, scope: dict, receive) -> tuple[int, dict]:
+        """Status and body for one scoring request (see `scoring_routes`)."""
         models: ModelSet = state["models"]
         if not models.ready:
-            return unavailable("not_ready", models.failures)
+            return 503, {"error": "not_ready", "reasons": models.failures}
         parser: RequestParser = state["parser"]
-        rid = request.scope["state"]["request_id"]
+        rid = scope["state"]["request_id"]
         try:
-            batch = parser.parse(await _body(request, settings.max_body_bytes, parser))
+            top_n, bad_query = scoring_routes.top_n(scope)
+            if bad_query is not None:
+                raise ContractViolation([bad_query], parser.contract.version)
+            body = await scoring_routes.read_body(scope, receive, settings.max_body_bytes)
+            batch = parser.parse(body)
         except ClientDisconnect:
-            return Response(status_code=400)  # nobody is listening; nothing was scored
+            return 400, {}  # nobody is listening; nothing was scored
+        except scoring_routes.BodyTooLarge as e:
+            return 422, ContractViolation([e.violation], parser.contract.version).to_dict()
         except ContractViolation as e:
             metrics.count_violations(e.violations, parser.known_fields)
-            return _json(e.to_dict(), 422)
+            return 422, e.to_dict()
         scored = state["scorer"].decide(endpoint, batch, rid, top_n)
         try:
             await state["writer"].record(scored.decisions)
         except DecisionLogError as e:
-            return unavailable("decision_log_unavailable", [e.diagnostics()])
+            return 503, {"error": "decision_log_unavailable", "reasons": [e.diagnostics()]}
         for model, p in scored.by_model:
             metrics.observe_scores(model.version, model.role.value, p)
-        return _json({"request_id": rid, "results": scored.results}, 200)
+        return 200, {"request_id": rid, "results": scored.results}
 
     # Scoring routes first: the router tries routes in order, and these carry the load.
-    scoring = {"responses": SCORING_RESPONSES, "response_model": None}
-
-    @app.post("/predict", summary="Probability of default per row", **scoring)
-    async def predict(request: Request) -> Response:
-        return await decide(request, Endpoint.PREDICT)
-
-    @app.post("/score", summary="Scorecard points per row (with the reasons behind them)",
-              **scoring)
-    async def score(request: Request) -> Response:
-        return await decide(request, Endpoint.SCORE)
-
-    @app.post("/explain", summary="Top reason codes per row, in English and Vietnamese",
-              **scoring)
-    async def explain(request: Request, top_n: Annotated[int | None, Query(
-            ge=1, le=100, description="How many reasons per row (default: the bundle's)")] = None
-                      ) -> Response:
-        return await decide(request, Endpoint.EXPLAIN, top_n)
+    app.router.routes[:0] = scoring_routes.scoring_routes(decide)
 
     @app.get("/health", summary="Liveness: the process answers",
              responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}})
@@ -142,7 +135,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def version() -> Response:
         models: ModelSet = state["models"]
         if models.champion is None:
-            return unavailable("not_ready", models.failures)
+            return _json({"error": "not_ready", "reasons": models.failures}, 503)
         return _json({"service": app.version, "region": settings.region,
                       "models": [m.identity() for m in models.served()]}, 200)
 
@@ -159,27 +152,6 @@ def app_from_env() -> FastAPI:
     return create_app(get_settings())
 
 
-async def _body(request: Request, limit: int, parser: RequestParser) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit():
-        if int(declared) > limit:
-            raise _too_big(limit, parser)
-        return await request.body()  # uvicorn never delivers more than the declared length
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_big(limit, parser)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_big(limit: int, parser: RequestParser) -> ContractViolation:
-    return ContractViolation([Violation(None, "(body)", "max_body_bytes", None,
-                                        f"the body may hold at most {limit} bytes")],
-                             parser.contract.version)
-
-
 def _json(doc: dict, status: int) -> Response:
     return Response(orjson.dumps(doc), status_code=status, media_type="application/json")
 
@@ -191,7 +163,7 @@ def _champion_version(models: ModelSet) -> str:
 def _openapi(app: FastAPI, models: ModelSet, settings: ServiceSettings) -> dict:
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                             routes=app.routes)
+                             routes=[*documented_scoring_routes(), *app.routes])
         champion = models.champion
         example = None
         if champion is not None:

@@ -5,7 +5,8 @@ named fields or an array in contract order. `RequestParser.parse` turns it into 
 raises `ContractViolation` listing every violation (row, field, rule, value), never a 500.
 
 Checks run with numpy over whole columns: the numeric block is converted in one call and its
-null, finiteness and range rules are array masks; categories use `np.isin`. Only values that
+null, finiteness and range rules are array masks; a categorical column is one set containment
+test (`frozenset.issuperset`, in C over the whole column). Only values that
 are already wrong (a string where a number belongs, a missing field) are classified one by one.
 
 Rules: `json`, `body`, `unknown_field`, `rows`, `max_rows`, `application_ids`, `row_type`,
@@ -88,8 +89,9 @@ class RequestParser:
         self._lo = np.array([f.minimum if f.minimum is not None else -np.inf for f in num])[:, None]
         self._hi = np.array([f.maximum if f.maximum is not None else np.inf for f in num])[:, None]
         self._nullable = np.array([f.nullable for f in num], dtype=bool)[:, None]
-        self._categories = {j: np.sort(np.array(fields[j].categories or (), dtype=str))
-                            for j in self._categorical}
+        self._allowed = {j: frozenset(fields[j].categories or ())
+                         | ({None, ""} if fields[j].nullable else set())
+                         for j in self._categorical}
 
     def parse(self, body: bytes) -> Batch:
         problems: list[Violation] = []
@@ -222,23 +224,22 @@ class RequestParser:
 
     def _check_categorical(self, j: int, column: tuple, problems: list[Violation]) -> np.ndarray:
         f = self.contract.fields[j]
-        kinds = set(map(type, column))
-        if kinds <= {str} or (kinds <= {str, type(None)} and f.nullable):
-            values = [v if v is not None else "" for v in column] if None in column else column
-            text = np.array(values, dtype=str)
-            known = _members(text, self._categories[j])
-            if f.nullable:
-                known |= text == ""
-            for i in (np.flatnonzero(~known) if not known.all() else ()):
-                problems.append(Violation(int(i), f.name, "category", column[i],
-                                          f"{f.name} must be one of {list(f.categories or ())}"))
-            return np.array(values, dtype=object)
-        for i, v in enumerate(column):
-            if v is None and not f.nullable:
-                problems.append(Violation(i, f.name, "null", None, f"{f.name} may not be null"))
-            elif type(v) is not str and v is not None and v is not _SKIP:
-                problems.append(_bad_cell(i, f.name, v, "a string (category code)"))
-        return np.array([""] * len(column), dtype=object)
+        allowed = self._allowed[j]
+        try:
+            good = allowed.issuperset(column)  # the common case: every value a known code
+        except TypeError:  # an unhashable value (an array or object): named below
+            good = False
+        if not good:
+            for i, v in enumerate(column):
+                if v is None and not f.nullable:
+                    problems.append(Violation(i, f.name, "null", None, f"{f.name} may not be null"))
+                elif type(v) is not str and v is not None and v is not _SKIP:
+                    problems.append(_bad_cell(i, f.name, v, "a string (category code)"))
+                elif type(v) is str and v not in allowed:
+                    problems.append(Violation(i, f.name, "category", v, f"{f.name} must be one "
+                                              f"of {list(f.categories or ())}"))
+        values = [v if v is not None else "" for v in column] if None in column else column
+        return np.array(values, dtype=object)
 
 
 def _loads(body: bytes, problems: list[Violation]):
@@ -266,14 +267,6 @@ def _numeric_fast(block: list) -> tuple[np.ndarray | None, np.ndarray | None]:
     for k, i in zip(*np.nonzero(nan)) if nan.any() else ():  # only NaN cells: null, or a NaN literal
         null[k, i] = block[k][i] is None
     return x, null
-
-
-def _members(values: np.ndarray, categories: np.ndarray) -> np.ndarray:
-    """`np.isin` for a sorted category array, by binary search (cheaper on small batches)."""
-    if not len(categories):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(categories, values), len(categories) - 1)
-    return categories[at] == values
 
 
 def _as_float(v) -> float:

@@ -23,7 +23,6 @@ from typing import NamedTuple, Protocol
 
 import orjson
 
-from artifacts import SecretError, resolve_secret
 from service.errors import DecisionLogError
 
 GENESIS = "0" * 64
@@ -136,13 +135,31 @@ def verify_chain(store: DecisionStore) -> ChainReport:
     return ChainReport(store.location, count, prev)
 
 
+def resolve_url(url: str) -> str:
+    """A `secret:<name>` URL read from the secret store ($SEAWALL_SECRETS); others unchanged.
+
+    A URL with a password lives in the secret store, not in config or the environment."""
+    if not url.startswith("secret:"):
+        return url
+    from artifacts import (  # not in the writer process: it is heavy
+        SecretError,
+        resolve_secret,
+    )
+
+    try:
+        return resolve_secret(url)
+    except SecretError as e:
+        raise DecisionLogError(f"decision log: {e}") from None
+
+
 def open_store(url: str) -> DecisionStore:
     """`postgresql://…` for PostgreSQL; `sqlite:///path`, or a plain path, for SQLite;
     `secret:<name>` for either, read from the secret store ($SEAWALL_SECRETS) when opened."""
-    try:  # a URL with a password lives in the secret store, not in config or the environment
-        url = resolve_secret(url)
-    except SecretError as e:
-        raise DecisionLogError(f"decision log: {e}") from None
+    return open_resolved_store(resolve_url(url))
+
+
+def open_resolved_store(url: str) -> DecisionStore:
+    """`open_store` for a URL that is not a `secret:` reference."""
     if url.startswith(("postgresql://", "postgres://")):
         from service._postgres_log import PostgresStore
 

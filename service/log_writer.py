@@ -1,120 +1,160 @@
-"""Group commit for the decision log, off the event loop.
+"""Group commit for the decision log, in a writer process beside each serving worker.
 
-Requests hand their decisions to `DecisionWriter.record` and await it; one writer thread takes
-everything queued since its last commit, appends it in one transaction, and then resolves each
-waiting request. So a response leaves only once its decisions are durable, while many
-concurrent requests share one fsync. If the store fails, every waiting request gets a
-`DecisionLogError` (the service answers 503: a decision that is not logged is not returned),
-and the next batch reopens the store.
+Requests hand their decisions to `DecisionWriter.record` and await it. The writer process
+(`service.log_process`) owns the store: it takes everything sent since its last commit,
+chains and appends it in one transaction, and acknowledges; the acknowledgement resolves the
+waiting requests. So a response leaves only once its decisions are durable, many concurrent
+requests share one fsync, and the serving process spends no time hashing or committing.
+
+Why a process and not a thread: a writer thread chaining rows (SHA-256 over canonical JSON)
+competes with the event loop for the GIL, and every commit wakes the loop from another
+thread; `bench/serve_peers.py` measured that as a quarter of the service's throughput.
+
+If the store fails, the requests of that commit get a `DecisionLogError` (the service answers
+503: a decision that is not logged is not returned) and the next commit reopens the store. If
+the writer process dies, every waiting request gets the error and the next request starts a
+new one. The database URL travels over the pipe, never in argv or the environment.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import queue
-import threading
+import os
+import sys
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 
-from service.decision_log import Decision, DecisionStore
+import orjson
+
+from service.decision_log import Decision, resolve_url
 from service.errors import DecisionLogError
+from service.log_process import FRAME, frame
 
 log = logging.getLogger("seawall.decisions")
-
-
-@dataclass
-class _Pending:
-    decisions: list[Decision]
-    future: asyncio.Future
-    loop: asyncio.AbstractEventLoop
+START_TIMEOUT = 120.0  # seconds for the writer process to import and open the store
 
 
 class DecisionWriter:
-    def __init__(self, open_store: Callable[[], DecisionStore], *, max_batch: int = 1024,
+    """`await writer.start()` in the serving loop, `await writer.record(decisions)` per
+    request, `await writer.close()` at shutdown (commits what was sent)."""
+
+    def __init__(self, url: str, *, max_batch: int = 1024,
                  on_commit: Callable[[int], None] | None = None) -> None:
-        self._open = open_store
-        self._store: DecisionStore | None = open_store()  # fail at start-up, not first request
-        self.location = self._store.location
-        self.max_batch = max_batch
+        self.url, self.max_batch = url, max_batch
+        self.location = "decision log"  # replaced by the store's (password-free) location
         self._on_commit = on_commit or (lambda n: None)
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="decision-writer", daemon=True)
-        self._thread.start()
+        self._pending: deque[tuple[asyncio.Future, int]] = deque()
+        self._outgoing: list[bytes] = []  # frames not yet written to the writer process
+        self._process: asyncio.subprocess.Process | None = None
+        self._acks: asyncio.Task | None = None
+        self._starting = asyncio.Lock()
+        self._closed = False
+
+    @property
+    def pid(self) -> int | None:
+        """The writer process's id while it runs (for operators and diagnostics)."""
+        return self._process.pid if self._process is not None else None
+
+    async def start(self) -> None:
+        """Start the writer process and open the store; `DecisionLogError` if it cannot."""
+        url = resolve_url(self.url)  # here, so the writer process needs no secret store
+        package_root = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "service.log_process", stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, env=env)
+        except OSError as e:
+            raise DecisionLogError(f"cannot start the decision-log writer process ({e})") from e
+        process.stdin.write(frame({"url": url, "max_batch": self.max_batch}))
+        try:
+            hello = await asyncio.wait_for(_read_frame(process.stdout), START_TIMEOUT)
+        except (asyncio.IncompleteReadError, TimeoutError):
+            hello = {"ready": False, "error": "the decision-log writer process did not start "
+                     f"(exit code {process.returncode}); see its messages above"}
+        if not hello["ready"]:
+            if process.returncode is None:
+                process.kill()
+            await process.wait()
+            raise DecisionLogError(hello["error"])
+        self.location = hello["location"]
+        self._process = process
+        self._acks = asyncio.get_running_loop().create_task(self._read_acks(process))
 
     async def record(self, decisions: list[Decision]) -> None:
         """Return once `decisions` are committed; raise `DecisionLogError` if they are not."""
+        if self._process is None:
+            if self._closed:
+                raise DecisionLogError(f"{self.location}: the writer is closed")
+            await self._restart()
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._queue.put(_Pending(decisions, future, loop))
+        self._pending.append((future, len(decisions)))
+        if not self._outgoing:  # the first frame this turn of the loop: flush after the turn
+            loop.call_soon(self._flush, self._process)
+        self._outgoing.append(frame(decisions))
         await future
 
-    def close(self) -> None:
-        """Commit what is queued, then stop the thread and close the store."""
-        self._queue.put(None)
-        self._thread.join()
+    def _flush(self, process: asyncio.subprocess.Process) -> None:
+        """Every frame of this turn of the loop in one write: one system call, not one per
+        request."""
+        if self._outgoing:
+            data, self._outgoing = b"".join(self._outgoing), []
+            process.stdin.write(data)
 
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            batch = [self._queue.get()]
-            size = len(batch[0].decisions) if batch[0] else 0
-            while size < self.max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                batch.append(item)
-                size += len(item.decisions) if item else 0
-            stopping = None in batch
-            pending = [p for p in batch if p is not None]
-            if pending:
-                self._commit(pending)
-        if self._store is not None:
-            self._store.close()
-
-    def _commit(self, pending: list[_Pending]) -> None:
-        decisions = [d for p in pending for d in p.decisions]
-        try:
-            if self._store is None:
-                self._store = self._open()
-            self._store.append(decisions)
-        except Exception as e:  # the store's own errors and anything else: never lose silently
-            error = e if isinstance(e, DecisionLogError) else DecisionLogError(
-                f"{self.location}: {type(e).__name__}: {e}")
-            log.error("decision log append failed; %d decisions were not logged and are not "
-                      "answered: %s", len(decisions), error)
-            self._drop_store()
-            _wake(pending, error)
+    async def close(self) -> None:
+        """Let the writer commit everything sent, then wait for it to exit."""
+        process, self._process, self._closed = self._process, None, True
+        if process is None:
             return
-        self._on_commit(len(decisions))
-        _wake(pending, None)
+        self._flush(process)
+        process.stdin.close()
+        await self._acks
+        await process.wait()
 
-    def _drop_store(self) -> None:
-        if self._store is not None:
-            try:
-                self._store.close()
-            except Exception:  # already broken; a fresh connection is opened next time
-                log.debug("closing a failed decision store raised", exc_info=True)
-            self._store = None
+    async def _restart(self) -> None:
+        async with self._starting:
+            if self._process is None:
+                log.warning("starting a new decision-log writer process")
+                await self.start()
+
+    async def _read_acks(self, process: asyncio.subprocess.Process) -> None:
+        try:
+            while True:
+                ack = await _read_frame(process.stdout)
+                error = DecisionLogError(ack["error"]) if ack["error"] else None
+                if error is None:
+                    self._on_commit(ack["decisions"])
+                for _ in range(ack["requests"]):
+                    _settle(self._pending.popleft()[0], error)
+        except asyncio.IncompleteReadError:  # the writer exited: at shutdown, or it crashed
+            pass
+        except (ValueError, KeyError, IndexError) as e:  # garbled: trust nothing more from it
+            log.error("the decision-log writer process sent a bad acknowledgement (%s)", e)
+            process.kill()
+        code = await process.wait()
+        if self._process is process:
+            self._process = None
+            log.error("the decision-log writer process exited with code %s; %d requests are "
+                      "not answered", code, len(self._pending))
+        lost = DecisionLogError(f"{self.location}: the decision-log writer process exited "
+                                f"(code {code}) before committing")
+        while self._pending:
+            _settle(self._pending.popleft()[0], lost)
 
 
-def _wake(pending: list[_Pending], error: Exception | None) -> None:
-    """Settle every waiting request with one wake-up per event loop, not one per request:
-    each `call_soon_threadsafe` writes to the loop's self-pipe, and the loop thread competes
-    with this one for the GIL on every wake-up."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
-    for p in pending:
-        by_loop.setdefault(p.loop, []).append(p.future)
-    for loop, futures in by_loop.items():
-        loop.call_soon_threadsafe(_settle, futures, error)
+async def _read_frame(stream: asyncio.StreamReader) -> dict:
+    (size,) = FRAME.unpack(await stream.readexactly(FRAME.size))
+    return orjson.loads(await stream.readexactly(size))
 
 
-def _settle(futures: list[asyncio.Future], error: Exception | None) -> None:
-    for future in futures:
-        if future.done():  # the request was cancelled (client went away) while we committed
-            continue
-        if error is None:
-            future.set_result(None)
-        else:
-            future.set_exception(error)
+def _settle(future: asyncio.Future, error: Exception | None) -> None:
+    if future.done():  # the request was cancelled (client went away) while we committed
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)

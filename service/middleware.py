@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import re
 import time
 from collections.abc import Callable
@@ -63,6 +64,12 @@ class RequestContext:
 
 def _request_id(headers) -> str:
     for name, value in headers:
-        if name == HEADER:
-            return value.decode() if _VALID_ID.fullmatch(value) else os.urandom(16).hex()
-    return os.urandom(16).hex()
+        if name == HEADER and _VALID_ID.fullmatch(value):
+            return value.decode()
+    return f"{_ids.getrandbits(128):032x}"
+
+
+# Request ids must be unique, not secret: a generator seeded from the OS once per process (and
+# again in a forked child) costs no system call per request, where os.urandom costs one.
+_ids = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _ids.seed(os.urandom(32)))

@@ -1,17 +1,22 @@
 """The OpenAPI document: response shapes from pydantic models, request rows from the contract.
 
-Scoring routes read their body themselves (vectorised checks, see `contract_check`), so the
-request schema is added here: once the champion is loaded, a row is described field by field
-from its `contract.json` (types, ranges, categories, nulls), with the first golden row as the
-example; before that, generically.
+The scoring routes are pure ASGI (`scoring_routes`), so FastAPI does not see them;
+`documented_scoring_routes` describes them to it, and the request schema is added here: once
+the champion is loaded, a row is described field by field from its `contract.json` (types,
+ranges, categories, nulls), with the first golden row as the example; before that, generically.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Query
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from artifacts import Contract
 from artifacts.spec import ColumnType
+from service.scoring_routes import MAX_TOP_N
 
 
 class Reason(BaseModel):
@@ -74,6 +79,29 @@ SCORING_RESPONSES: dict = {
     200: {"model": Scored}, 422: {"model": Rejected, "description": "Contract violation"},
     503: {"model": Unavailable, "description": "Not ready, or the decision log is down"},
 }
+
+
+def documented_scoring_routes() -> list[APIRoute]:
+    """The scoring routes as FastAPI would declare them, for the OpenAPI document only: the
+    requests themselves are served by `scoring_routes.ScoringEndpoint`."""
+    summaries = {
+        "predict": "Probability of default per row",
+        "score": "Scorecard points per row (with the reasons behind them)",
+        "explain": "Top reason codes per row, in English and Vietnamese",
+    }
+    return [APIRoute(f"/{name}", _explain_parameters if name == "explain" else _no_parameters,
+                     methods=["POST"], summary=summary, name=name, responses=SCORING_RESPONSES,
+                     response_model=None) for name, summary in summaries.items()]
+
+
+async def _no_parameters() -> None:
+    """Describes the parameters of /predict and /score (none); never called."""
+
+
+async def _explain_parameters(top_n: Annotated[int | None, Query(
+        ge=1, le=MAX_TOP_N, description="How many reasons per row (default: the bundle's)")] = None
+                              ) -> None:
+    """Describes the parameters of /explain; never called."""
 
 
 def request_body(contract: Contract | None, max_rows: int, example: dict | None) -> dict:

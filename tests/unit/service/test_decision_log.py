@@ -1,23 +1,14 @@
-"""The hash chain, the SQLite store and the group-commit writer."""
+"""The hash chain and the SQLite store."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 
 import pytest
+from decision_helpers import decision
 
-from service import Decision, DecisionLogError, DecisionWriter, open_store, verify_chain
+from service import DecisionLogError, open_store, verify_chain
 from service.decision_log import GENESIS, chain, link_hash
-
-
-def decision(i: int, **changes) -> Decision:
-    d = Decision(request_id=f"req-{i}", decided_at="2026-11-23T09:00:00.000001+00:00",
-                 endpoint="score", role="champion", model_name="uci-credit-default",
-                 model_version="3", bundle_digest="ab" * 32, application_id=f"APP-{i}",
-                 features_sha256="cd" * 32, probability=0.1 + i / 1000, points=612.5,
-                 reason_codes=("RC05", "RC01"))
-    return d._replace(**changes)
 
 
 @pytest.fixture
@@ -95,68 +86,3 @@ def test_an_unwritable_path_is_a_clear_error(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(DecisionLogError, match="cannot open the decision log"):
         open_store(str(tmp_path / "file" / "decisions.db"))
-
-
-def test_the_writer_commits_concurrent_requests_in_shared_batches(tmp_path):
-    commits: list[int] = []
-    writer = DecisionWriter(lambda: open_store(str(tmp_path / "d.db")), on_commit=commits.append)
-
-    async def requests():
-        await asyncio.gather(*(writer.record([decision(i)]) for i in range(200)))
-
-    asyncio.run(requests())
-    writer.close()
-    assert sum(commits) == 200
-    assert len(commits) < 200  # group commit: some requests shared a transaction
-    report = verify_chain(open_store(str(tmp_path / "d.db")))
-    assert report.intact and report.records == 200
-
-
-class FlakyStore:
-    """A store whose first append fails, as a lost database connection would."""
-
-    location = "flaky://"
-    opened = 0
-
-    def __init__(self, fail: bool) -> None:
-        self.fail = fail
-        self.appended: list = []
-        FlakyStore.opened += 1
-
-    def append(self, decisions):
-        if self.fail:
-            raise DecisionLogError("flaky://: connection lost")
-        self.appended.extend(decisions)
-        return decisions
-
-    def records(self):
-        return iter(())
-
-    def close(self):
-        pass
-
-
-def test_a_failed_commit_fails_its_requests_and_the_next_batch_reopens_the_store():
-    FlakyStore.opened = 0
-    stores = iter([FlakyStore(fail=True), FlakyStore(fail=False)])
-    writer = DecisionWriter(lambda: next(stores))
-
-    async def run():
-        with pytest.raises(DecisionLogError, match="connection lost"):
-            await writer.record([decision(1)])
-        await writer.record([decision(2)])
-
-    asyncio.run(run())
-    writer.close()
-    assert FlakyStore.opened == 2
-
-
-def test_close_commits_what_is_queued(tmp_path):
-    writer = DecisionWriter(lambda: open_store(str(tmp_path / "d.db")))
-    loop = asyncio.new_event_loop()
-    futures = [loop.create_task(writer.record([decision(i)])) for i in range(5)]
-    loop.run_until_complete(asyncio.sleep(0))  # every task has queued its decisions
-    writer.close()  # returns only after the queued decisions are committed
-    loop.run_until_complete(asyncio.gather(*futures))
-    loop.close()
-    assert verify_chain(open_store(str(tmp_path / "d.db"))).records == 5

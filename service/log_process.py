@@ -1,0 +1,169 @@
+"""The decision-log writer process: it chains and commits, so the serving process does not.
+
+`DecisionWriter` starts it as `python -m service.log_process` and speaks length-prefixed JSON
+frames (`FRAME` header, then orjson) over its stdin and stdout:
+
+    in:   {"url": ..., "max_batch": n}                         once, first
+          [[decision fields...], ...]                          one frame per request
+    out:  {"ready": true, "location": ...}  or  {"ready": false, "error": ...}
+          {"requests": k, "decisions": n, "error": null | "..."}   one per commit
+
+Everything that arrived since the last commit is appended in one transaction (at most
+`max_batch` decisions, never splitting a request), then acknowledged, oldest request first.
+If the store fails, those requests get the error and the next batch reopens the store. At the
+end of input (the server closed the pipe, or died) it commits what it has read and exits.
+
+It imports only the decision log and its stores: no web framework, no model libraries.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import struct
+import sys
+from collections.abc import Callable, Iterator
+
+import orjson
+
+from service.decision_log import Decision, DecisionStore, open_resolved_store
+from service.errors import DecisionLogError
+from service.logs import JsonFormatter
+
+FRAME = struct.Struct("<I")  # the payload's length in bytes
+log = logging.getLogger("seawall.decisions")
+
+
+def frame(payload: object) -> bytes:
+    body = orjson.dumps(payload, default=tuple)  # a Decision (named tuple) as a JSON array
+    return FRAME.pack(len(body)) + body
+
+
+class GroupCommitter:
+    """Appends groups of requests' decisions; a failed append closes the store, the next
+    group reopens it."""
+
+    def __init__(self, open_store: Callable[[], DecisionStore]) -> None:
+        self._open = open_store
+        self._store: DecisionStore | None = open_store()  # fail at start-up, not first request
+        self.location = self._store.location
+
+    def commit(self, requests: list[list[Decision]]) -> str | None:
+        """Append every request's decisions in one transaction; the error, or None."""
+        decisions = [d for request in requests for d in request]
+        try:
+            if self._store is None:
+                self._store = self._open()
+            self._store.append(decisions)
+        except Exception as e:  # the store's own errors and anything else: never lose silently
+            error = e if isinstance(e, DecisionLogError) else DecisionLogError(
+                f"{self.location}: {type(e).__name__}: {e}")
+            log.error("decision log append failed; %d decisions were not logged and are not "
+                      "answered: %s", len(decisions), error)
+            self._drop_store()
+            return error.diagnostics()
+        return None
+
+    def close(self) -> None:
+        self._drop_store()
+
+    def _drop_store(self) -> None:
+        if self._store is not None:
+            try:
+                self._store.close()
+            except Exception:  # already broken; a fresh connection is opened next time
+                log.debug("closing a failed decision store raised", exc_info=True)
+            self._store = None
+
+
+def groups(requests: list[list[Decision]], max_batch: int) -> Iterator[list[list[Decision]]]:
+    """Consecutive runs of requests holding at most `max_batch` decisions (a bigger request
+    is a group of its own)."""
+    group: list[list[Decision]] = []
+    size = 0
+    for request in requests:
+        if group and size + len(request) > max_batch:
+            yield group
+            group, size = [], 0
+        group.append(request)
+        size += len(request)
+    if group:
+        yield group
+
+
+class FrameReader:
+    """Whole frames from a pipe: waits until there is at least one, and each read takes
+    everything that has arrived since the last (that is the group commit)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.buffer, self.ended = fd, bytearray(), False
+
+    def frames(self) -> list[bytes]:
+        """The frames that have arrived; [] only at the end of input."""
+        while True:
+            frames = self._split()
+            if frames or self.ended:
+                return frames
+            chunk = os.read(self.fd, 1 << 16)  # blocks only while nothing has arrived
+            self.ended = not chunk  # a partial frame left at the end was never answered
+            self.buffer += chunk
+
+    def _split(self) -> list[bytes]:
+        frames, at = [], 0
+        while len(self.buffer) - at >= FRAME.size:
+            (size,) = FRAME.unpack_from(self.buffer, at)
+            if len(self.buffer) - at - FRAME.size < size:
+                break
+            frames.append(bytes(self.buffer[at + FRAME.size:at + FRAME.size + size]))
+            at += FRAME.size + size
+        del self.buffer[:at]
+        return frames
+
+
+def serve(reader: FrameReader, write: Callable[[bytes], None]) -> int:
+    """Open the store the first frame names, then commit and acknowledge until input ends."""
+    first = reader.frames()
+    if not first:
+        return 0  # the server went away before configuring us
+    config = orjson.loads(first[0])
+    try:
+        committer = GroupCommitter(lambda: open_resolved_store(config["url"]))
+    except DecisionLogError as e:
+        write(frame({"ready": False, "error": e.diagnostics()}))
+        return 1
+    write(frame({"ready": True, "location": committer.location}))
+    pending = first[1:]
+    while pending or not reader.ended:
+        requests = [[Decision(*fields[:-1], tuple(fields[-1]) if fields[-1] is not None else None)
+                     for fields in orjson.loads(f)] for f in pending or reader.frames()]
+        for group in groups(requests, config["max_batch"]):
+            error = committer.commit(group)
+            write(frame({"requests": len(group), "decisions": sum(map(len, group)),
+                         "error": error}))
+        pending = []
+    committer.close()
+    return 0
+
+
+def main() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's: it closes our input
+    out = os.dup(1)
+    os.dup2(2, 1)  # a stray print from any library must not corrupt the acknowledgements
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+    def write(data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(out, view):]
+
+    try:
+        return serve(FrameReader(0), write)
+    except BrokenPipeError:
+        return 0  # the server is gone; everything it could still hear about was committed
+
+
+if __name__ == "__main__":
+    sys.exit(main())

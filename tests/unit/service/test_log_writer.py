@@ -1,0 +1,130 @@
+"""The decision-log writer: a real writer process committing groups of requests to SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+from decision_helpers import decision
+
+from service import DecisionLogError, DecisionWriter, open_store, verify_chain
+from service.log_process import FRAME, FrameReader, GroupCommitter, frame, groups
+
+
+def test_concurrent_requests_share_commits_and_extend_one_chain(tmp_path):
+    commits: list[int] = []
+
+    async def run():
+        writer = DecisionWriter(str(tmp_path / "d.db"), on_commit=commits.append)
+        await writer.start()
+        await asyncio.gather(*(writer.record([decision(i), decision(i, role="shadow")])
+                               for i in range(200)))
+        await writer.close()
+
+    asyncio.run(run())
+    assert sum(commits) == 400
+    assert len(commits) < 200  # group commit: requests shared a transaction
+    store = open_store(str(tmp_path / "d.db"))
+    report = verify_chain(store)
+    assert report.intact and report.records == 400
+    logged = [r.decision for r in store.records()]
+    assert logged[:2] == [decision(0), decision(0, role="shadow")]  # field for field, in order
+    store.close()
+
+
+def test_close_commits_everything_sent(tmp_path):
+    async def run():
+        writer = DecisionWriter(str(tmp_path / "d.db"))
+        await writer.start()
+        tasks = [asyncio.create_task(writer.record([decision(i)])) for i in range(5)]
+        await asyncio.sleep(0)  # every task has sent its decisions
+        await writer.close()  # returns once the writer has committed them and exited
+        await asyncio.gather(*tasks)
+
+    asyncio.run(run())
+    assert verify_chain(open_store(str(tmp_path / "d.db"))).records == 5
+
+
+def test_a_store_that_cannot_open_fails_start_with_its_reason(tmp_path):
+    (tmp_path / "file").write_text("")
+
+    async def run():
+        writer = DecisionWriter(str(tmp_path / "file" / "d.db"))
+        with pytest.raises(DecisionLogError, match="cannot open the decision log"):
+            await writer.start()
+        assert writer.pid is None
+
+    asyncio.run(run())
+
+
+def test_a_dead_writer_fails_waiting_requests_and_the_next_request_starts_another(tmp_path):
+    async def run():
+        writer = DecisionWriter(str(tmp_path / "d.db"))
+        await writer.start()
+        await writer.record([decision(1)])
+        first = writer.pid
+        os.kill(first, signal.SIGSTOP)  # so the request below is still waiting when it dies
+        waiting = asyncio.create_task(writer.record([decision(2)]))
+        await asyncio.sleep(0.1)
+        os.kill(first, signal.SIGKILL)
+        with pytest.raises(DecisionLogError, match="exited"):
+            await waiting
+        await writer.record([decision(3)])
+        assert writer.pid not in (None, first)
+        await writer.close()
+
+    asyncio.run(run())
+    store = open_store(str(tmp_path / "d.db"))
+    assert [r.decision.request_id for r in store.records()] == ["req-1", "req-3"]
+    assert verify_chain(store).intact
+
+
+class FlakyStore:
+    """A store whose first append fails, as a lost database connection would."""
+
+    location = "flaky://"
+    opened = 0
+
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+        self.appended: list = []
+        FlakyStore.opened += 1
+
+    def append(self, decisions):
+        if self.fail:
+            raise DecisionLogError("flaky://: connection lost")
+        self.appended.extend(decisions)
+        return decisions
+
+    def close(self):
+        pass
+
+
+def test_a_failed_commit_reports_its_error_and_the_next_group_reopens_the_store():
+    FlakyStore.opened = 0
+    stores = iter([FlakyStore(fail=True), FlakyStore(fail=False)])
+    committer = GroupCommitter(lambda: next(stores))
+    assert "connection lost" in committer.commit([[decision(1)]])
+    assert committer.commit([[decision(2)], [decision(3)]]) is None
+    assert FlakyStore.opened == 2
+
+
+def test_groups_hold_at_most_max_batch_decisions_and_never_split_a_request():
+    requests = [[decision(i)] * n for i, n in enumerate([3, 3, 5, 1, 1])]
+    assert [[len(r) for r in g] for g in groups(requests, 4)] == [[3], [3], [5], [1, 1]]
+    assert [[len(r) for r in g] for g in groups(requests, 100)] == [[3, 3, 5, 1, 1]]
+
+
+def test_the_frame_reader_returns_whole_frames_only(tmp_path):
+    read, write = os.pipe()
+    data = frame([decision(1)]) + frame({"x": 1})
+    os.write(write, data[:-3])  # the second frame is incomplete
+    reader = FrameReader(read)
+    assert len(reader.frames()) == 1
+    os.write(write, data[-3:])
+    assert reader.frames() == [data[len(frame([decision(1)])) + FRAME.size:]]
+    os.close(write)
+    assert reader.frames() == [] and reader.ended
+    os.close(read)
