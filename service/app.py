@@ -96,12 +96,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             top_n, bad_query = scoring_routes.top_n(scope)
             if bad_query is not None:
                 raise ContractViolation([bad_query], parser.contract.version)
-            body = await scoring_routes.read_body(scope, receive, settings.max_body_bytes)
+            body = await scoring_routes.read_body(scope, receive, settings.max_body_bytes,
+                                                  parser.contract.version)
             batch = parser.parse(body)
         except ClientDisconnect:
             return 400, {}  # nobody is listening; nothing was scored
-        except scoring_routes.BodyTooLarge as e:
-            return 422, ContractViolation([e.violation], parser.contract.version).to_dict()
         except ContractViolation as e:
             metrics.count_violations(e.violations, parser.known_fields)
             return 422, e.to_dict()

@@ -17,7 +17,7 @@ import orjson
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
-from service.contract_check import Violation
+from service.contract_check import ContractViolation, Violation
 from service.scoring import Endpoint
 
 MAX_TOP_N = 100
@@ -47,18 +47,13 @@ async def send_json(send, status: int, doc: dict) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyTooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"the body may hold at most {limit} bytes")
-        self.violation = Violation(None, "(body)", "max_body_bytes", None, str(self))
-
-
-async def read_body(scope: dict, receive: Callable, limit: int) -> bytes:
-    """The whole request body; `BodyTooLarge` past `limit` bytes (declared or sent),
-    `ClientDisconnect` if the client went away."""
+async def read_body(scope: dict, receive: Callable, limit: int, contract_version: str) -> bytes:
+    """The whole request body; a `ContractViolation` (rule `max_body_bytes`) past `limit` bytes,
+    declared or sent; `ClientDisconnect` if the client went away."""
     for name, value in scope["headers"]:
-        if name == b"content-length" and value.isdigit() and int(value) > limit:
-            raise BodyTooLarge(limit)
+        if name == b"content-length" and value.isdigit() and (len(value) > 15
+                                                              or int(value) > limit):
+            raise _too_big(limit, contract_version)
     chunks, size, more = [], 0, True
     while more:
         message = await receive()
@@ -67,10 +62,16 @@ async def read_body(scope: dict, receive: Callable, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise BodyTooLarge(limit)
+            raise _too_big(limit, contract_version)
         chunks.append(chunk)
         more = message.get("more_body", False)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_big(limit: int, contract_version: str) -> ContractViolation:
+    return ContractViolation([Violation(None, "(body)", "max_body_bytes", None,
+                                        f"the body may hold at most {limit} bytes")],
+                             contract_version)
 
 
 def top_n(scope: dict) -> tuple[int | None, Violation | None]:

@@ -50,7 +50,10 @@ def test_score_and_explain_return_points_and_bilingual_reasons(client, serving):
     assert 1 <= len(reasons) <= 2
     assert [r["field"] for r in reasons] == serving.golden["expected"]["reason_codes"][0][:2]
     assert all(r["code"].startswith("RC") and r["en"] and r["vi"] for r in reasons)
-    assert client.post("/explain?top_n=0", json={"rows": row}).status_code == 422
+    for bad in ("0", "101", "abc", "%C2%B2", "9" * 5000):  # "²" is a digit to str.isdigit
+        rejected = client.post(f"/explain?top_n={bad}", json={"rows": row})
+        assert rejected.status_code == 422
+        assert rejected.json()["violations"][0]["field"] == "top_n"
 
 
 def test_version_names_the_model_bundle_digest_and_signer(client, serving):
@@ -82,6 +85,12 @@ def test_body_and_batch_limits(serving, tmp_path):
         too_big = c.post("/predict", content=b'{"rows": [' + b" " * 5000 + b"]}")
         assert too_big.status_code == 422
         assert too_big.json()["violations"][0]["rule"] == "max_body_bytes"
+        streamed = c.post("/predict", content=iter([b'{"rows": [', b" " * 5000, b"]}"]))
+        assert streamed.status_code == 422  # no content-length: counted as it arrives
+        assert c.get("/predict").status_code == 405
+        metrics = c.get("/metrics").text
+        assert 'seawall_contract_violations_total{field="(body)",rule="max_body_bytes"} 2.0' \
+            in metrics
 
 
 def test_request_ids_are_propagated_or_made_and_logged(client, serving, tmp_path):
@@ -199,3 +208,8 @@ def test_the_openapi_document_describes_the_contract_with_examples(client, servi
     assert set(named["required"]) == set(serving.golden["columns"])
     assert body["examples"]["named"]["value"]["rows"][0] == serving.rows(1)[0]
     assert "422" in doc["paths"]["/predict"]["post"]["responses"]
+    explain = doc["paths"]["/explain"]["post"]
+    (top_n,) = explain["parameters"]
+    assert (top_n["name"], top_n["in"]) == ("top_n", "query")
+    assert {"200", "422", "503"} <= set(explain["responses"])
+    assert "parameters" not in doc["paths"]["/score"]["post"]
