@@ -3,18 +3,11 @@
 `BEGIN IMMEDIATE` takes the database's write lock before the chain head is read, so several
 worker processes append to one chain without forking it. A commit returns only after the WAL
 is on disk.
-
-Checkpoints (copying the WAL back into the database file) run in a thread of their own, not
-inside a commit: SQLite's automatic checkpoint runs in whichever commit crosses 1,000 WAL
-pages, and every request waiting on that commit waited for the copy and its fsync too (the
-service's p99 was set by it). A `PASSIVE` checkpoint never blocks the writer.
 """
 
 from __future__ import annotations
 
-import logging
 import sqlite3
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,8 +35,6 @@ CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
 CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
     BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
 """
-CHECKPOINT_EVERY = 64  # commits between background checkpoints
-log = logging.getLogger("seawall.decisions")
 _INSERT = (f"INSERT INTO decisions ({', '.join(COLUMNS)}) "
            f"VALUES ({', '.join('?' * len(COLUMNS))})")
 
@@ -59,12 +50,9 @@ class SqliteStore:
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread's job
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as e:
             raise DecisionLogError(f"{self.location}: cannot open the decision log ({e})") from e
-        self._checkpointer: _Checkpointer | None = None  # started by the first append
-        self._commits = 0
 
     def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
         try:
@@ -81,11 +69,6 @@ class SqliteStore:
         except sqlite3.Error as e:
             raise DecisionLogError(f"{self.location}: cannot append {len(decisions)} decisions "
                                    f"({e})") from e
-        self._commits += 1
-        if self._commits % CHECKPOINT_EVERY == 1:
-            if self._checkpointer is None:
-                self._checkpointer = _Checkpointer(self.path)
-            self._checkpointer.wanted.set()
         return linked
 
     def records(self) -> Iterator[LoggedDecision]:
@@ -96,35 +79,4 @@ class SqliteStore:
             raise DecisionLogError(f"{self.location}: cannot read the decision log ({e})") from e
 
     def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
-        self.db.close()  # the last connection to close checkpoints what is left
-
-
-class _Checkpointer(threading.Thread):
-    """Runs `PRAGMA wal_checkpoint(PASSIVE)` on its own connection whenever asked."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(name="sqlite-checkpoint", daemon=True)
-        self.path, self.wanted, self.stopping = path, threading.Event(), False
-        self.start()
-
-    def run(self) -> None:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            while True:
-                self.wanted.wait()
-                self.wanted.clear()
-                if self.stopping:
-                    return
-                try:
-                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error as e:  # the next request tries again; commits go on
-                    log.warning("sqlite:///%s: background checkpoint failed (%s)", self.path, e)
-        finally:
-            db.close()
-
-    def stop(self) -> None:
-        self.stopping = True
-        self.wanted.set()
-        self.join()
+        self.db.close()

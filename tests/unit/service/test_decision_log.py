@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 
 import pytest
 from decision_helpers import decision
@@ -87,28 +86,3 @@ def test_an_unwritable_path_is_a_clear_error(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(DecisionLogError, match="cannot open the decision log"):
         open_store(str(tmp_path / "file" / "decisions.db"))
-
-
-def test_checkpoints_run_beside_commits_not_inside_them(tmp_path):
-    def rows_in_database_file() -> int:  # what is in decisions.db itself, WAL left out
-        copy = tmp_path / "copy.db"
-        copy.write_bytes((tmp_path / "d.db").read_bytes())
-        db = sqlite3.connect(copy)
-        try:
-            created = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'decisions'"
-                                 ).fetchone()[0]
-            return db.execute("SELECT count(*) FROM decisions").fetchone()[0] if created else 0
-        finally:
-            db.close()
-            copy.unlink()
-
-    s = open_store(str(tmp_path / "d.db"))
-    s.append([decision(0)])  # the first commit asks the checkpointer to run
-    deadline = time.monotonic() + 30
-    while rows_in_database_file() < 1:
-        assert time.monotonic() < deadline, "the background checkpoint never ran"
-        time.sleep(0.05)
-    s.append([decision(i) for i in range(1, 11)])  # within CHECKPOINT_EVERY: no checkpoint
-    assert rows_in_database_file() == 1  # commits wrote the WAL only
-    s.close()
-    assert rows_in_database_file() == 11  # closing checkpoints the rest
