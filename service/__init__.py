@@ -20,6 +20,7 @@ import importlib
 from service.decision_log import (
     ChainReport,
     Decision,
+    DecisionColumns,
     DecisionStore,
     LoggedDecision,
     open_store,
@@ -57,6 +58,7 @@ __all__ = [
     "ChainReport",
     "ContractViolation",
     "Decision",
+    "DecisionColumns",
     "DecisionLogError",
     "DecisionStore",
     "DecisionWriter",

@@ -4,7 +4,7 @@ Appends take a transaction-scoped advisory lock before reading the chain head, s
 worker and every replica of the service extends one chain; `synchronous_commit` stays on, so a
 commit is durable before the service answers. UPDATE and DELETE are refused by a trigger.
 Give the password through `PGPASSWORD` or `~/.pgpass` (libpq), not in the URL; the URL is
-redacted in every message anyway.
+redacted in every message anyway. `hash` has no UNIQUE index, for the reason `_sqlite_log` gives.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS decisions (
     model_version TEXT NOT NULL, bundle_digest TEXT NOT NULL, application_id TEXT,
     features_sha256 TEXT NOT NULL, probability DOUBLE PRECISION NOT NULL,
     points DOUBLE PRECISION, reason_codes TEXT, prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL UNIQUE);
+    hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS decisions_request_id ON decisions (request_id);
 CREATE OR REPLACE FUNCTION seawall_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'the decision log is append-only'; END $$;

@@ -4,7 +4,8 @@
 frames (`FRAME` header, then orjson) over its stdin and stdout:
 
     in:   {"url": ..., "max_batch": n}                         once, first
-          [[decision fields...], ...]                          one frame per request
+          [[decision column fields...], ...]                   one frame per request
+                                                               (`DecisionColumns`, one per model)
     out:  {"ready": true, "location": ...}  or  {"ready": false, "error": ...}
           {"requests": k, "decisions": n, "error": null | "..."}   one per commit
 
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterator
 
 import orjson
 
-from service.decision_log import Decision, DecisionStore, open_resolved_store
+from service.decision_log import Decision, DecisionColumns, DecisionStore, open_resolved_store
 from service.errors import DecisionLogError
 from service.logs import JsonFormatter
 
@@ -36,7 +37,7 @@ log = logging.getLogger("seawall.decisions")
 
 
 def frame(payload: object) -> bytes:
-    body = orjson.dumps(payload, default=tuple)  # a Decision (named tuple) as a JSON array
+    body = orjson.dumps(payload, default=tuple)  # named tuples as JSON arrays
     return FRAME.pack(len(body)) + body
 
 
@@ -135,8 +136,8 @@ def serve(reader: FrameReader, write: Callable[[bytes], None]) -> int:
     write(frame({"ready": True, "location": committer.location}))
     pending = first[1:]
     while pending or not reader.ended:
-        requests = [[Decision(*fields[:-1], tuple(fields[-1]) if fields[-1] is not None else None)
-                     for fields in orjson.loads(f)] for f in pending or reader.frames()]
+        requests = [[d for columns in orjson.loads(f) for d in DecisionColumns(*columns).rows()]
+                    for f in pending or reader.frames()]
         for group in groups(requests, config["max_batch"]):
             error = committer.commit(group)
             write(frame({"requests": len(group), "decisions": sum(map(len, group)),

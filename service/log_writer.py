@@ -28,7 +28,7 @@ from pathlib import Path
 
 import orjson
 
-from service.decision_log import Decision, resolve_url
+from service.decision_log import DecisionColumns, resolve_url
 from service.errors import DecisionLogError
 from service.log_process import FRAME, frame
 
@@ -45,7 +45,7 @@ class DecisionWriter:
         self.url, self.max_batch = url, max_batch
         self.location = "decision log"  # replaced by the store's (password-free) location
         self._on_commit = on_commit or (lambda n: None)
-        self._pending: deque[tuple[asyncio.Future, int]] = deque()
+        self._pending: deque[asyncio.Future] = deque()  # oldest request first
         self._outgoing: list[bytes] = []  # frames not yet written to the writer process
         self._process: asyncio.subprocess.Process | None = None
         self._acks: asyncio.Task | None = None
@@ -84,15 +84,16 @@ class DecisionWriter:
         self._process = process
         self._acks = asyncio.get_running_loop().create_task(self._read_acks(process))
 
-    async def record(self, decisions: list[Decision]) -> None:
-        """Return once `decisions` are committed; raise `DecisionLogError` if they are not."""
+    async def record(self, decisions: list[DecisionColumns]) -> None:
+        """Return once one request's `decisions` are committed; raise `DecisionLogError` if they
+        are not."""
         if self._process is None:
             if self._closed:
                 raise DecisionLogError(f"{self.location}: the writer is closed")
             await self._restart()
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._pending.append((future, len(decisions)))
+        self._pending.append(future)
         if not self._outgoing:  # the first frame this turn of the loop: flush after the turn
             loop.call_soon(self._flush, self._process)
         self._outgoing.append(frame(decisions))
@@ -129,7 +130,7 @@ class DecisionWriter:
                 if error is None:
                     self._on_commit(ack["decisions"])
                 for _ in range(ack["requests"]):
-                    _settle(self._pending.popleft()[0], error)
+                    _settle(self._pending.popleft(), error)
         except asyncio.IncompleteReadError:  # the writer exited: at shutdown, or it crashed
             pass
         except (ValueError, KeyError, IndexError) as e:  # garbled: trust nothing more from it
@@ -143,7 +144,7 @@ class DecisionWriter:
         lost = DecisionLogError(f"{self.location}: the decision-log writer process exited "
                                 f"(code {code}) before committing")
         while self._pending:
-            _settle(self._pending.popleft()[0], lost)
+            _settle(self._pending.popleft(), lost)
 
 
 async def _read_frame(stream: asyncio.StreamReader) -> dict:

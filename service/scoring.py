@@ -18,7 +18,7 @@ import numpy as np
 
 from artifacts import top_reasons
 from service.contract_check import Batch
-from service.decision_log import Decision, features_sha256
+from service.decision_log import DecisionColumns, features_sha256
 from service.models import ModelSet, ServedModel
 
 
@@ -55,7 +55,7 @@ def canary_rows(application_ids: list[str | None], fraction: float) -> np.ndarra
 @dataclass(frozen=True)
 class Scored:
     results: list[dict]
-    decisions: list[Decision]
+    decisions: list[DecisionColumns]  # one per model that scored rows of this request
     by_model: list[tuple[ServedModel, np.ndarray]]  # probabilities per model, for metrics
 
 
@@ -68,75 +68,85 @@ class Scorer:
                top_n: int | None = None) -> Scored:
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         hashes = [features_sha256(v) for v in batch.values]
-        results: list[dict] = [{} for _ in range(batch.rows)]
-        decisions: list[Decision] = []
-        by_model = []
-        everyone = range(batch.rows)
-        groups = [(self.models.champion, everyone)]
+        ids = batch.application_ids
+        groups = [(self.models.champion, None)]  # None: every row
         if self.models.canary is not None:
-            to_canary = canary_rows(batch.application_ids, self.canary_fraction)
-            groups = [(self.models.champion, np.flatnonzero(~to_canary)),
-                      (self.models.canary, np.flatnonzero(to_canary))]
+            to_canary = canary_rows(ids, self.canary_fraction)
+            groups = [(self.models.champion, np.flatnonzero(~to_canary).tolist()),
+                      (self.models.canary, np.flatnonzero(to_canary).tolist())]
+        results: list[dict] = [None] * batch.rows  # type: ignore[list-item]  # filled below
+        decisions, by_model = [], []
         for model, rows in groups:
-            if not len(rows):
+            if rows is not None and not rows:
                 continue
-            feeds = batch.feeds if rows is everyone else _take(batch.feeds, rows)
+            feeds = batch.feeds if rows is None else _take(batch.feeds, rows)
             answer = self._score(model, endpoint, feeds, top_n)
-            by_model.append((model, answer["probability_of_default"]))
-            for k, i in enumerate(rows):
-                i = int(i)
-                results[i] = _row(model, answer, k)
-                decisions.append(_decision(model, endpoint, answer, k, i, batch, hashes,
-                                           request_id, now))
+            by_model.append((model, answer.probabilities))
+            answered = answer.results(model)
+            if rows is None:
+                results = answered
+            else:
+                for i, row in zip(rows, answered):
+                    results[i] = row
+            decisions.append(answer.decisions(
+                model, endpoint, request_id, now, ids if rows is None else [ids[i] for i in rows],
+                hashes if rows is None else [hashes[i] for i in rows]))
         if self.models.shadow is not None:
             shadow = self.models.shadow
             answer = self._score(shadow, endpoint, batch.feeds, top_n)
-            by_model.append((shadow, answer["probability_of_default"]))
-            decisions.extend(_decision(shadow, endpoint, answer, i, i, batch, hashes, request_id,
-                                       now) for i in range(batch.rows))
+            by_model.append((shadow, answer.probabilities))
+            decisions.append(answer.decisions(shadow, endpoint, request_id, now, ids, hashes))
         return Scored(results, decisions, by_model)
 
     def _score(self, model: ServedModel, endpoint: Endpoint, feeds: dict, top_n: int | None
-               ) -> dict:
+               ) -> _Answer:
         p = model.scorer.probabilities(feeds)
-        answer: dict = {"probability_of_default": p}
+        answer = _Answer(p, p.tolist())
         if endpoint is Endpoint.SCORE:
-            answer["points"] = self.scorecard.points(p)
+            answer.points = self.scorecard.points(p).tolist()
         if endpoint in (Endpoint.SCORE, Endpoint.EXPLAIN):
             names = model.contract.names
             contributions = model.scorer.contributions(feeds, model.reasons.baseline)
             picked = top_reasons(contributions, names, top_n or model.reasons.top_n)
             index = {n: j for j, n in enumerate(names)}
-            answer["reasons"] = [[(n, float(contributions[r, index[n]])) for n in row]
-                                 for r, row in enumerate(picked)]
+            answer.reasons = [[(n, float(contributions[r, index[n]])) for n in row]
+                              for r, row in enumerate(picked)]
         return answer
 
 
-def _take(feeds: dict, rows: np.ndarray) -> dict:
-    return {name: column[rows] for name, column in feeds.items()}
+@dataclass
+class _Answer:
+    """One model's answer for a group of rows, as plain Python values."""
 
+    probabilities: np.ndarray  # for the score histogram
+    listed: list[float]
+    points: list[float] | None = None
+    reasons: list[list[tuple[str, float]]] | None = None  # (field, contribution) per row
 
-def _row(model: ServedModel, answer: dict, k: int) -> dict:
-    row = {"probability_of_default": float(answer["probability_of_default"][k]),
-           "model_version": model.version, "role": model.role.value}
-    if "points" in answer:
-        row["score"] = float(answer["points"][k])
-    if "reasons" in answer:
+    def results(self, model: ServedModel) -> list[dict]:
+        version, role = model.version, model.role.value
+        rows = [{"probability_of_default": p, "model_version": version, "role": role}
+                for p in self.listed]
+        if self.points is not None:
+            for row, points in zip(rows, self.points):
+                row["score"] = points
+        if self.reasons is not None:
+            codes = model.reasons.codes
+            for row, reasons in zip(rows, self.reasons):
+                row["reasons"] = [{"code": codes[n]["code"], "field": n,
+                                   "contribution": round(c, 6), "en": codes[n]["en"],
+                                   "vi": codes[n]["vi"]} for n, c in reasons]
+        return rows
+
+    def decisions(self, model: ServedModel, endpoint: Endpoint, request_id: str, now: str,
+                  application_ids: list[str | None], hashes: list[str]) -> DecisionColumns:
         codes = model.reasons.codes
-        row["reasons"] = [{"code": codes[n]["code"], "field": n, "contribution": round(c, 6),
-                           "en": codes[n]["en"], "vi": codes[n]["vi"]}
-                          for n, c in answer["reasons"][k]]
-    return row
+        return DecisionColumns(
+            request_id, now, endpoint.value, model.role.value, model.name, model.version,
+            model.bundle_digest, application_ids, hashes, self.listed, self.points,
+            None if self.reasons is None else [[codes[n]["code"] for n, _ in row]
+                                               for row in self.reasons])
 
 
-def _decision(model: ServedModel, endpoint: Endpoint, answer: dict, k: int, i: int,
-              batch: Batch, hashes: list[str], request_id: str, now: str) -> Decision:
-    reasons = answer.get("reasons")
-    return Decision(
-        request_id=request_id, decided_at=now, endpoint=endpoint.value, role=model.role.value,
-        model_name=model.name, model_version=model.version, bundle_digest=model.bundle_digest,
-        application_id=batch.application_ids[i], features_sha256=hashes[i],
-        probability=float(answer["probability_of_default"][k]),
-        points=float(answer["points"][k]) if "points" in answer else None,
-        reason_codes=tuple(model.reasons.codes[n]["code"] for n, _ in reasons[k])
-        if reasons is not None else None)
+def _take(feeds: dict, rows: list[int]) -> dict:
+    return {name: column[rows] for name, column in feeds.items()}

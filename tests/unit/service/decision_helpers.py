@@ -1,8 +1,8 @@
-"""A decision to log, for the decision-log and writer tests."""
+"""Decisions to log, for the decision-log and writer tests."""
 
 from __future__ import annotations
 
-from service import Decision
+from service import Decision, DecisionColumns
 
 
 def decision(i: int, **changes) -> Decision:
@@ -12,3 +12,8 @@ def decision(i: int, **changes) -> Decision:
                  features_sha256="cd" * 32, probability=0.1 + i / 1000, points=612.5,
                  reason_codes=("RC05", "RC01"))
     return d._replace(**changes)
+
+
+def request(*decisions: Decision) -> list[DecisionColumns]:
+    """What one request hands the writer: each decision as columns of one row."""
+    return [DecisionColumns.of(d) for d in decisions]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 
+import orjson
 import pytest
 from decision_helpers import decision
 
-from service import DecisionLogError, open_store, verify_chain
-from service.decision_log import GENESIS, chain, link_hash
+from service import DecisionColumns, DecisionLogError, open_store, verify_chain
+from service.decision_log import GENESIS, canonical, chain, link_hash
 
 
 @pytest.fixture
@@ -34,6 +36,30 @@ def test_each_link_hashes_the_previous_one():
     assert linked[0].prev_hash == GENESIS and linked[1].prev_hash == linked[0].hash
     assert linked[1].hash == link_hash(2, decision(2), linked[0].hash)
     assert link_hash(2, decision(2, probability=0.5), linked[0].hash) != linked[1].hash
+
+
+def test_the_canonical_form_is_sorted_key_json_of_every_field_but_the_hash():
+    # Logs written by earlier versions must keep verifying: the bytes a link hashes are fixed.
+    d = decision(7, application_id=None, reason_codes=("RC05",))
+    expected = orjson.dumps({**d._asdict(), "seq": 9, "prev_hash": GENESIS},
+                            option=orjson.OPT_SORT_KEYS)
+    assert canonical(9, d, GENESIS) == expected
+    assert link_hash(9, d, GENESIS) == hashlib.sha256(GENESIS.encode() + expected).hexdigest()
+
+
+def test_decision_columns_survive_the_pipe_and_expand_to_the_same_rows():
+    rows = [decision(1, application_id=None),
+            decision(1, application_id="APP-2", probability=0.2, points=None, reason_codes=())]
+    shared = rows[0][:7]
+    columns = DecisionColumns(*shared, [None, "APP-2"], [r.features_sha256 for r in rows],
+                              [r.probability for r in rows], [612.5, None], [["RC05", "RC01"], []])
+    received = DecisionColumns(*orjson.loads(orjson.dumps(columns, default=tuple)))
+    assert received.rows() == rows
+    bare = DecisionColumns(*shared, ["A"], ["cd" * 32], [0.25])  # /predict: no points, reasons
+    assert bare.rows() == [decision(1, application_id="A", probability=0.25, points=None,
+                                    reason_codes=None)]
+    with pytest.raises(ValueError):
+        DecisionColumns(*shared, ["A"], [], [0.25]).rows()  # a column short: never misaligned
 
 
 def test_appends_continue_one_chain_and_verify(store):

@@ -7,7 +7,7 @@ import os
 import signal
 
 import pytest
-from decision_helpers import decision
+from decision_helpers import decision, request
 
 from service import DecisionLogError, DecisionWriter, open_store, verify_chain
 from service.log_process import FRAME, FrameReader, GroupCommitter, frame, groups
@@ -19,7 +19,7 @@ def test_concurrent_requests_share_commits_and_extend_one_chain(tmp_path):
     async def run():
         writer = DecisionWriter(str(tmp_path / "d.db"), on_commit=commits.append)
         await writer.start()
-        await asyncio.gather(*(writer.record([decision(i), decision(i, role="shadow")])
+        await asyncio.gather(*(writer.record(request(decision(i), decision(i, role="shadow")))
                                for i in range(200)))
         await writer.close()
 
@@ -38,7 +38,7 @@ def test_close_commits_everything_sent(tmp_path):
     async def run():
         writer = DecisionWriter(str(tmp_path / "d.db"))
         await writer.start()
-        tasks = [asyncio.create_task(writer.record([decision(i)])) for i in range(5)]
+        tasks = [asyncio.create_task(writer.record(request(decision(i)))) for i in range(5)]
         await asyncio.sleep(0)  # every task has sent its decisions
         await writer.close()  # returns once the writer has committed them and exited
         await asyncio.gather(*tasks)
@@ -63,15 +63,15 @@ def test_a_dead_writer_fails_waiting_requests_and_the_next_request_starts_anothe
     async def run():
         writer = DecisionWriter(str(tmp_path / "d.db"))
         await writer.start()
-        await writer.record([decision(1)])
+        await writer.record(request(decision(1)))
         first = writer.pid
         os.kill(first, signal.SIGSTOP)  # so the request below is still waiting when it dies
-        waiting = asyncio.create_task(writer.record([decision(2)]))
+        waiting = asyncio.create_task(writer.record(request(decision(2))))
         await asyncio.sleep(0.1)
         os.kill(first, signal.SIGKILL)
         with pytest.raises(DecisionLogError, match="exited"):
             await waiting
-        await writer.record([decision(3)])
+        await writer.record(request(decision(3)))
         assert writer.pid not in (None, first)
         await writer.close()
 
@@ -104,11 +104,13 @@ class FlakyStore:
 
 def test_a_failed_commit_reports_its_error_and_the_next_group_reopens_the_store():
     FlakyStore.opened = 0
-    stores = iter([FlakyStore(fail=True), FlakyStore(fail=False)])
+    broken, fresh = FlakyStore(fail=True), FlakyStore(fail=False)
+    stores = iter([broken, fresh])
     committer = GroupCommitter(lambda: next(stores))
     assert "connection lost" in committer.commit([[decision(1)]])
     assert committer.commit([[decision(2)], [decision(3)]]) is None
     assert FlakyStore.opened == 2
+    assert fresh.appended == [decision(2), decision(3)]  # one append for the whole group
 
 
 def test_groups_hold_at_most_max_batch_decisions_and_never_split_a_request():
@@ -117,7 +119,7 @@ def test_groups_hold_at_most_max_batch_decisions_and_never_split_a_request():
     assert [[len(r) for r in g] for g in groups(requests, 100)] == [[3, 3, 5, 1, 1]]
 
 
-def test_the_frame_reader_returns_whole_frames_only(tmp_path):
+def test_the_frame_reader_returns_whole_frames_only():
     read, write = os.pipe()
     data = frame([decision(1)]) + frame({"x": 1})
     os.write(write, data[:-3])  # the second frame is incomplete
