@@ -86,8 +86,10 @@ class RequestParser:
         self._numeric = [j for j, f in enumerate(fields) if f.type is ColumnType.NUMERIC]
         self._categorical = [j for j, f in enumerate(fields) if f.type is ColumnType.CATEGORICAL]
         num = [fields[j] for j in self._numeric]
-        self._lo = np.array([f.minimum if f.minimum is not None else -np.inf for f in num])[:, None]
-        self._hi = np.array([f.maximum if f.maximum is not None else np.inf for f in num])[:, None]
+        # Unbounded is the float range, not infinity: an infinite value must fail the range test.
+        top = np.finfo(np.float64).max
+        self._lo = np.array([-top if f.minimum is None else f.minimum for f in num])[:, None]
+        self._hi = np.array([top if f.maximum is None else f.maximum for f in num])[:, None]
         self._nullable = np.array([f.nullable for f in num], dtype=bool)[:, None]
         self._allowed = {j: frozenset(fields[j].categories or ())
                          | ({None, ""} if fields[j].nullable else set())
@@ -176,15 +178,16 @@ class RequestParser:
         block = [columns[j] for j in self._numeric]
         if not block:
             return np.empty((0, len(columns[0]) if columns else 0))
-        x, null = _numeric_fast(block)
-        unchecked = None
+        x = _numeric_fast(block)
+        if x is not None and (x >= self._lo).all() and (x <= self._hi).all():
+            return x  # the common case: every cell a number in range (NaN fails both tests)
         if x is None:
             x, null, unchecked = self._numeric_slow(block, problems)
+        else:
+            null, unchecked = _nulls(x, block), np.zeros(x.shape, dtype=bool)
         accepted = ((x >= self._lo) & (x <= self._hi)) | (null & self._nullable)
-        if unchecked is None and accepted.all():  # the common case: one mask, nothing to report
+        if accepted.all():  # nulls, where the contract allows them
             return x
-        if unchecked is None:
-            unchecked = np.zeros(x.shape, dtype=bool)
         finite = np.isfinite(x)
         masks = [
             (null & ~self._nullable, "null", lambda f: "may not be null"),
@@ -254,19 +257,22 @@ def _loads(body: bytes, problems: list[Violation]):
             return None
 
 
-def _numeric_fast(block: list) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The whole block in one conversion when every cell is a number or null."""
+def _numeric_fast(block: list) -> np.ndarray | None:
+    """The whole block in one conversion when every cell is a number or null (null: NaN)."""
     if not set(map(type, itertools.chain.from_iterable(block))) <= _NUMBERS_OR_NULL:
-        return None, None
+        return None
     try:
-        x = np.array(block, dtype=np.float64)
+        return np.array(block, dtype=np.float64)
     except OverflowError:  # an integer beyond float range: let the slow path name it
-        return None, None
-    nan = np.isnan(x)
+        return None
+
+
+def _nulls(x: np.ndarray, block: list) -> np.ndarray:
+    """Which cells were null: of the NaN cells, those that were None (not a NaN literal)."""
     null = np.zeros(x.shape, dtype=bool)
-    for k, i in zip(*np.nonzero(nan)) if nan.any() else ():  # only NaN cells: null, or a NaN literal
+    for k, i in zip(*np.nonzero(np.isnan(x))):
         null[k, i] = block[k][i] is None
-    return x, null
+    return null
 
 
 def _as_float(v) -> float:

@@ -94,6 +94,17 @@ def test_nan_and_infinities_are_refused_by_field(literal, field):
     assert v.to_dict()["value"] in ("nan", "inf", "-inf")  # JSON has no NaN: shown as text
 
 
+@pytest.mark.parametrize("literal", [b"Infinity", b"-Infinity", b"NaN", b"1e999"])
+def test_a_field_without_a_range_still_refuses_nan_and_infinities(literal):
+    unbounded = Contract(version="1.0.0", fields=(
+        Field(name="INCOME", type=ColumnType.NUMERIC, nullable=True),))
+    parser = RequestParser(unbounded, max_rows=10)
+    assert parser.parse(b'{"rows": [[1e300], [null], [-5]]}').rows == 3
+    with pytest.raises(ContractViolation) as e:
+        parser.parse(b'{"rows": [[1], [' + literal + b']]}')
+    assert [(v.row, v.field, v.rule) for v in e.value.violations] == [(1, "INCOME", "finite")]
+
+
 @pytest.mark.parametrize(("doc", "raw", "expected"), [
     (None, b"{not json", (None, "(body)", "json")),
     ([GOOD], None, (None, "(body)", "body")),
