@@ -78,12 +78,13 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     telemetry = {"tracing": settings.opentelemetry, "metrics": settings.opentelemetry,
                  "logs": settings.opentelemetry}
-    app = FastAPI(title="Seawall scoring service", version=metadata.version("seawall"),
+    app = _ScoringApp(title="Seawall scoring service", version=metadata.version("seawall"),
                   lifespan=lifespan, telemetry=telemetry, description="Onshore credit scoring from a verified, signed "
                   "bundle. Every scored row is in a hash-chained decision log before its answer "
                   "is sent.")
-    app.add_middleware(RequestContext, metrics=metrics, access_log=settings.access_log,
-                       model_version=lambda: _champion_version(state["models"]))
+    context = {"metrics": metrics, "access_log": settings.access_log,
+               "model_version": lambda: _champion_version(state["models"])}
+    app.add_middleware(RequestContext, **context)
 
     async def decide(endpoint: Endpoint, scope: dict, receive) -> tuple[int, dict]:
         """Status and body for one scoring request (see `scoring_routes`)."""
@@ -113,8 +114,12 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             metrics.observe_scores(model.version, model.role.value, p)
         return 200, {"request_id": rid, "results": scored.results}
 
-    # Scoring routes first: the router tries routes in order, and these carry the load.
-    app.router.routes[:0] = scoring_routes.scoring_routes(decide)
+    # Scoring routes first: the router tries routes in order, and these carry the load. A POST
+    # to one takes the scoring lane, past the rest of the middleware stack.
+    routes = scoring_routes.scoring_routes(decide)
+    app.router.routes[:0] = routes
+    app.scoring_lane = {r.path: RequestContext(scoring_routes.guarded(r.endpoint), **context)
+                        for r in routes}
 
     @app.get("/health", summary="Liveness: the process answers",
              responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}})
@@ -144,6 +149,15 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     app.openapi = lambda: _openapi(app, state["models"], settings)
     return app
+
+
+class _ScoringApp(FastAPI):
+    """FastAPI, with `scoring_routes.ScoringLane` as the outermost layer of its stack."""
+
+    scoring_lane: dict = {}
+
+    def build_middleware_stack(self):
+        return scoring_routes.ScoringLane(self.scoring_lane, super().build_middleware_stack())
 
 
 def app_from_env() -> FastAPI:

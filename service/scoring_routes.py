@@ -3,13 +3,19 @@
 `/predict`, `/score` and `/explain` take a raw JSON body that `contract_check` validates
 vectorised, so FastAPI's per-request work (a `Request`, dependency solving, exception
 wrapping) adds only cost: without it the service answered about a third more single-row
-requests per second (`bench/serve_peers.py`). The routes are Starlette routes inside the
-FastAPI app, behind the same middleware (request ids, metrics, error handling), and
-`openapi.scoring_routes` describes them in the OpenAPI document.
+requests per second (`bench/serve_peers.py`).
+
+`ScoringLane` is the outermost layer of the app's middleware stack: a POST to a scoring path
+goes to its endpoint behind the request context (request ids, metrics, access log) and an
+error guard, and skips the eight layers of FastAPI's stack in between. Everything else,
+including any other method on a scoring path (405), takes the whole stack, where the same
+endpoints are Starlette routes. `openapi.documented_scoring_routes` describes them in the
+OpenAPI document.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
@@ -22,6 +28,7 @@ from service.scoring import Endpoint
 
 MAX_TOP_N = 100
 Decide = Callable[[Endpoint, dict, Callable], Awaitable[tuple[int, dict]]]
+log = logging.getLogger("seawall.service")
 
 
 class ScoringEndpoint:
@@ -38,6 +45,45 @@ class ScoringEndpoint:
 def scoring_routes(decide: Decide) -> list[Route]:
     return [Route(f"/{e.value}", ScoringEndpoint(e, decide), methods=["POST"])
             for e in Endpoint]
+
+
+class ScoringLane:
+    """`POST /predict|/score|/explain` straight to `endpoint` (wrapped in the request context by
+    the caller); any other request to `rest`, the app's full middleware stack."""
+
+    def __init__(self, endpoints: dict[str, Callable], rest: Callable) -> None:
+        self.endpoints, self.rest = endpoints, rest
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            endpoint = self.endpoints.get(scope["path"])
+            if endpoint is not None:
+                await endpoint(scope, receive, send)
+                return
+        await self.rest(scope, receive, send)
+
+
+def guarded(endpoint: Callable) -> Callable:
+    """What `ServerErrorMiddleware` does on the full stack: a failure the endpoint did not
+    expect is logged with its traceback and answered 500 (if nothing was sent yet)."""
+
+    async def guard(scope, receive, send) -> None:
+        started = False
+
+        async def watch(message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await endpoint(scope, receive, watch)
+        except Exception:
+            log.exception("%s %s failed", scope["method"], scope["path"])
+            if not started:
+                await send_json(send, 500, {"error": "internal_error",
+                                            "detail": "the service failed; see its log"})
+
+    return guard
 
 
 async def send_json(send, status: int, doc: dict) -> None:

@@ -213,3 +213,21 @@ def test_the_openapi_document_describes_the_contract_with_examples(client, servi
     assert (top_n["name"], top_n["in"]) == ("top_n", "query")
     assert {"200", "422", "503"} <= set(explain["responses"])
     assert "parameters" not in doc["paths"]["/score"]["post"]
+
+
+def test_a_failure_the_scoring_path_did_not_expect_is_a_logged_500_not_a_dropped_connection(
+        serving, tmp_path, monkeypatch, caplog):
+    from service.scoring import Scorer
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Scorer, "decide", broken)
+    with TestClient(create_app(settings(serving, tmp_path)), raise_server_exceptions=False) as c:
+        r = c.post("/predict", json={"rows": serving.rows(1)}, headers={"x-request-id": "bug-1"})
+        assert r.status_code == 500 and r.json()["error"] == "internal_error"
+        assert r.headers["x-request-id"] == "bug-1"
+        assert 'seawall_http_requests_total{endpoint="/predict",model_version="1",status="500"}' \
+            in c.get("/metrics").text
+    assert "a bug" in caplog.text and "Traceback" in caplog.text
+    assert logged(tmp_path) == []
