@@ -117,18 +117,30 @@ def check_stack(config: StackConfig) -> tuple[Plan, list[SchemaCheck]]:
     return plan, checks
 
 
+def _writable_out(out: Path) -> Path:
+    """`out`, once it is known that rendering may replace it: a new or empty directory, or one
+    an earlier render wrote; its parent is created."""
+    if out.exists() and not out.is_dir():
+        raise InfraError(f"{out}: is a file, not a directory; --out names the directory the "
+                         "manifests are written to (it is replaced whole)")
+    if out.exists() and any(out.iterdir()) and not (out / RENDER_MARKER).exists():
+        raise InfraError(f"{out}: exists and was not written by 'seawall infra render'; "
+                         "choose an empty or new directory (it is replaced whole)")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InfraError(f"{out}: cannot create its parent directory ({e.strerror})") from None
+    return out
+
+
 def render(stack: str, out: Path, *, project_dir: Path | None = None,
            catalogue: Catalogue | None = None) -> tuple[Plan, list[SchemaCheck]]:
     """Write the stack's manifests to `out` (replaced whole) once every object is schema-valid
     and the policy pack passes; otherwise raise InfraError and write nothing."""
+    out = _writable_out(out.resolve())  # before the plan: a wrong --out fails fast
     config = load_stack(stack, project_dir or find_project_dir(), catalogue)
     plan, checks = check_stack(config)
     objects = plan.kubernetes_objects()
-    out = out.resolve()
-    if out.exists() and any(out.iterdir()) and not (out / RENDER_MARKER).exists():
-        raise InfraError(f"{out}: exists and was not written by 'seawall infra render'; "
-                         "choose an empty or new directory (it is replaced whole)")
-    out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for i, obj in enumerate(sorted(objects, key=_apply_order), start=1):

@@ -64,6 +64,16 @@ def test_render_will_not_replace_a_directory_it_did_not_write(tmp_path):
     assert (precious / "notes.txt").read_text() == "keep me"
 
 
+def test_render_names_an_out_path_that_is_not_a_directory(tmp_path):
+    (tmp_path / "plan.txt").write_text("keep me")
+    for out, says in ((tmp_path / "plan.txt", "is a file, not a directory"),
+                      (tmp_path / "plan.txt" / "hn", "cannot create its parent directory")):
+        result = run("infra", "render", "-s", "offshore-sg", "-o", str(out), cwd=PROJECT)
+        assert result.returncode == 1 and says in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert (tmp_path / "plan.txt").read_text() == "keep me"
+
+
 def test_check_reports_each_stack(tmp_path):
     result = run("infra", "check", "--stack", "offshore-sg", cwd=PROJECT)
     assert result.returncode == 0, result.stderr
