@@ -143,7 +143,7 @@ def render(stack: str, out: Path, *, project_dir: Path | None = None,
     objects = plan.kubernetes_objects()
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        for i, obj in enumerate(sorted(objects, key=_apply_order), start=1):
+        for i, obj in enumerate(sorted(objects, key=apply_order), start=1):
             name = f"{i:02d}-{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
             (staging / name).write_text(_as_yaml(obj), encoding="utf-8")
         for policy in plan.of_type("vault:index/policy:Policy"):
@@ -164,11 +164,13 @@ _KIND_ORDER = ("Namespace", "ServiceAccount", "ConfigMap", "NetworkPolicy", "Ser
                "Deployment", "Job", "HorizontalPodAutoscaler", "PodDisruptionBudget")
 
 
-def _apply_order(obj: dict[str, Any]) -> tuple[int, str]:
-    """A stable order (the engine's registration order is not), the namespace first."""
+def apply_order(obj: dict[str, Any]) -> tuple[int, str, str]:
+    """A total order (the engine's registration order is not stable), the namespace first;
+    kinds outside `_KIND_ORDER` (a ServiceMonitor and a PrometheusRule may share a name) after,
+    by kind."""
     kind = obj["kind"]
     rank = _KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER)
-    return rank, obj["metadata"]["name"]
+    return rank, kind, obj["metadata"]["name"]
 
 
 def _as_yaml(obj: dict[str, Any]) -> str:

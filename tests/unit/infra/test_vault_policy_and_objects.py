@@ -37,3 +37,13 @@ def test_vault_agent_renders_each_secret_to_a_private_file(catalogue):
         "seawall/onshore-hn/data/serving/decision-log"
     assert notes["vault.hashicorp.com/agent-inject-perms-db-url"] == "0400"
     assert f'secret "{path}"' in notes["vault.hashicorp.com/agent-inject-template-db-url"]
+
+
+def test_rendered_files_are_numbered_the_same_whatever_order_the_engine_registers_them():
+    from infra.rendering import apply_order
+
+    objects = [{"kind": k, "metadata": {"name": "seawall-serving"}}
+               for k in ("ServiceMonitor", "PrometheusRule", "Deployment", "Namespace")]
+    orders = {tuple(o["kind"] for o in sorted(perm, key=apply_order))
+              for perm in (objects, objects[::-1], objects[1:] + objects[:1])}
+    assert orders == {("Namespace", "Deployment", "PrometheusRule", "ServiceMonitor")}
