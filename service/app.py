@@ -50,6 +50,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                              champion=settings.bundle, canary=settings.canary,
                              shadow=settings.shadow)
         writer = DecisionWriter(settings.decision_log, max_batch=settings.decision_batch_max,
+                                timeout=settings.decision_timeout,
                                 on_commit=metrics.decisions.inc)
         try:
             await writer.start()
@@ -63,6 +64,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 metrics.bundle_verified.labels(role).set(
                     int(getattr(models, role) is not None and models.ready))
         state.update(models=models, writer=writer)
+        app.state.decision_writer = writer  # for operators' tools and tests: its pid, problem
         if models.ready:
             champion = models.champion
             state["parser"] = RequestParser(champion.contract, max_rows=settings.max_batch_rows)
@@ -93,6 +95,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             return 503, {"error": "not_ready", "reasons": models.failures}
         parser: RequestParser = state["parser"]
         rid = scope["state"]["request_id"]
+        wrong_type = scoring_routes.content_type(scope)
+        if wrong_type is not None:
+            metrics.count_violations([wrong_type], parser.known_fields)
+            return 415, ContractViolation([wrong_type], parser.contract.version).to_dict()
         try:
             top_n, bad_query = scoring_routes.top_n(scope)
             if bad_query is not None:
@@ -126,13 +132,18 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def health() -> Response:
         return _json({"status": "ok"}, 200)
 
-    @app.get("/ready", summary="Readiness: every bundle verified and loaded, decision log open",
-             response_model=Ready, responses={503: {"model": Ready}})
+    @app.get("/ready", summary="Readiness: every bundle verified and loaded, decision log "
+             "committing", response_model=Ready, responses={503: {"model": Ready}})
     async def ready() -> Response:
         models: ModelSet = state["models"]
-        body = {"ready": models.ready, "region": settings.region, "reasons": models.failures,
+        reasons = list(models.failures)
+        writer: DecisionWriter | None = state.get("writer")
+        problem = await writer.probe() if writer is not None and models.ready else None
+        if problem is not None:
+            reasons.append(f"decision log: {problem}")
+        body = {"ready": not reasons, "region": settings.region, "reasons": reasons,
                 "models": [m.identity() for m in models.served()]}
-        return _json(body, 200 if models.ready else 503)
+        return _json(body, 503 if reasons else 200)
 
     @app.get("/version", summary="Model id, version, bundle digest and signer identity",
              response_model=Version, responses={503: {"model": Unavailable}})

@@ -9,23 +9,24 @@ null, finiteness and range rules are array masks; a categorical column is one se
 test (`frozenset.issuperset`, in C over the whole column). Only values that
 are already wrong (a string where a number belongs, a missing field) are classified one by one.
 
-Rules: `json`, `body`, `unknown_field`, `rows`, `max_rows`, `application_ids`, `row_type`,
-`row_length`, `required`, `type`, `null`, `finite`, `minimum`, `maximum`, `category`,
-`max_body_bytes`.
+The body must be strict JSON (`strict_json`).
+
+Rules: `json`, `duplicate_key`, `body`, `unknown_field`, `rows`, `max_rows`,
+`application_ids`, `row_type`, `row_length`, `required`, `type`, `null`, `finite`, `minimum`,
+`maximum`, `category`, `max_body_bytes`, `content_type`.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from dataclasses import dataclass
 
 import numpy as np
-import orjson
 
 from artifacts import Contract
 from artifacts.spec import ColumnType
+from service.strict_json import BadJson, jsonable, printable, read_json
 
 _MISSING = object()  # a named field the row does not have
 _SKIP = object()  # a row already reported as malformed: its cells are not checked again
@@ -43,11 +44,8 @@ class Violation:
     message: str
 
     def to_dict(self) -> dict:
-        value = self.value
-        if isinstance(value, float) and not math.isfinite(value):
-            value = repr(value)  # JSON has no NaN or Infinity
-        return {"row": self.row, "field": self.field, "rule": self.rule, "value": value,
-                "message": self.message}
+        return {"row": self.row, "field": printable(self.field), "rule": self.rule,
+                "value": jsonable(self.value), "message": printable(self.message)}
 
 
 class ContractViolation(Exception):
@@ -118,8 +116,10 @@ class RequestParser:
 
     def _envelope(self, body: bytes, problems: list[Violation]
                   ) -> tuple[list | None, list[str | None]]:
-        doc = _loads(body, problems)
-        if doc is None:
+        try:
+            doc = read_json(body)
+        except BadJson as e:
+            problems.append(Violation(None, e.field, e.rule, e.value, e.message))
             return None, []
         if not isinstance(doc, dict):
             problems.append(Violation(None, "(body)", "body", type(doc).__name__,
@@ -137,11 +137,11 @@ class RequestParser:
             problems.append(Violation(None, "rows", "max_rows", len(rows),
                                       f"at most {self.max_rows} rows per request"))
             return None, []
-        ids = self._application_ids(doc.get("application_ids"), len(rows), problems)
+        ids = self._application_ids(doc.get("application_ids", _MISSING), len(rows), problems)
         return (rows if not problems else None), ids
 
     def _application_ids(self, ids, n: int, problems: list[Violation]) -> list[str | None]:
-        if ids is None:
+        if ids is _MISSING:  # absent; an explicit null is refused, as the schema says
             return [None] * n
         good = (isinstance(ids, list) and len(ids) == n
                 and all(i is None or (isinstance(i, str) and 0 < len(i) <= MAX_ID_LENGTH)
@@ -241,18 +241,6 @@ class RequestParser:
                                               f"of {list(f.categories or ())}"))
         values = [v if v is not None else "" for v in column] if None in column else column
         return np.array(values, dtype=object)
-
-
-def _loads(body: bytes, problems: list[Violation]):
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as e:
-        try:  # the standard parser reads NaN and Infinity, so they get their own rule below
-            return json.loads(body)
-        except (ValueError, RecursionError):
-            problems.append(Violation(None, "(body)", "json", None,
-                                      f"the body is not valid JSON ({e})"))
-            return None
 
 
 def _numeric_fast(block: list) -> np.ndarray | None:

@@ -4,15 +4,19 @@
 frames (`FRAME` header, then orjson) over its stdin and stdout:
 
     in:   {"url": ..., "max_batch": n}                         once, first
-          [[decision column fields...], ...]                   one frame per request
-                                                               (`DecisionColumns`, one per model)
+          [id, [[decision column fields...], ...]]             one frame per request
+                                                               (`DecisionColumns`, one per model;
+                                                               none: a probe of the store)
     out:  {"ready": true, "location": ...}  or  {"ready": false, "error": ...}
-          {"requests": k, "decisions": n, "error": null | "..."}   one per commit
+          {"ids": [id, ...], "decisions": n, "error": null | "..."}   one per commit
 
-Everything that arrived since the last commit is appended in one transaction (at most
-`max_batch` decisions, never splitting a request), then acknowledged, oldest request first.
-If the store fails, those requests get the error and the next batch reopens the store. At the
-end of input (the server closed the pipe, or died) it commits what it has read and exits.
+Every acknowledgement names the requests it settles, so a request whose frame never arrived,
+or could not be read, cannot shift another request's answer onto a later commit. Everything
+that arrived since the last commit is appended in one transaction (at most `max_batch`
+decisions, never splitting a request), then acknowledged. A frame that cannot be read is
+acknowledged alone with its error. If the store fails, those requests get the error and the
+next batch reopens the store. At the end of input (the server closed the pipe, or died) it
+commits what it has read and exits.
 
 It imports only the decision log and its stores: no web framework, no model libraries.
 """
@@ -25,6 +29,7 @@ import signal
 import struct
 import sys
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import orjson
 
@@ -78,17 +83,19 @@ class GroupCommitter:
             self._store = None
 
 
-def groups(requests: list[list[Decision]], max_batch: int) -> Iterator[list[list[Decision]]]:
-    """Consecutive runs of requests holding at most `max_batch` decisions (a bigger request
-    is a group of its own)."""
-    group: list[list[Decision]] = []
+def groups(requests: list[tuple[int, list[Decision]]], max_batch: int
+           ) -> Iterator[list[tuple[int, list[Decision]]]]:
+    """Consecutive runs of (id, decisions) requests holding at most `max_batch` decisions (a
+    bigger request is a group of its own)."""
+    group: list[tuple[int, list[Decision]]] = []
     size = 0
     for request in requests:
-        if group and size + len(request) > max_batch:
+        n = len(request[1])
+        if group and size + n > max_batch:
             yield group
             group, size = [], 0
         group.append(request)
-        size += len(request)
+        size += n
     if group:
         yield group
 
@@ -136,15 +143,44 @@ def serve(reader: FrameReader, write: Callable[[bytes], None]) -> int:
     write(frame({"ready": True, "location": committer.location}))
     pending = first[1:]
     while pending or not reader.ended:
-        requests = [[d for columns in orjson.loads(f) for d in DecisionColumns(*columns).rows()]
-                    for f in pending or reader.frames()]
+        requests: list[tuple[int, list[Decision]]] = []
+        for f in pending or reader.frames():
+            request = decode(f)
+            if isinstance(request, Unreadable):
+                write(frame({"ids": request.ids, "decisions": 0, "error": request.error}))
+            else:
+                requests.append(request)
         for group in groups(requests, config["max_batch"]):
-            error = committer.commit(group)
-            write(frame({"requests": len(group), "decisions": sum(map(len, group)),
-                         "error": error}))
+            error = committer.commit([decisions for _, decisions in group])
+            write(frame({"ids": [rid for rid, _ in group],
+                         "decisions": sum(len(d) for _, d in group), "error": error}))
         pending = []
     committer.close()
     return 0
+
+
+class Unreadable(NamedTuple):
+    """A request frame that could not be read: its id (if that much was readable) and why."""
+
+    ids: list[int]
+    error: str
+
+
+def decode(data: bytes) -> tuple[int, list[Decision]] | Unreadable:
+    """One request frame as (id, its decisions as rows), or why it cannot be logged."""
+    try:
+        rid, models = orjson.loads(data)
+        if type(rid) is not int:
+            raise TypeError("the request id is not an integer")
+    except (orjson.JSONDecodeError, TypeError, ValueError) as e:
+        log.error("a request frame could not be read, and no request can be named: %s", e)
+        return Unreadable([], f"the decision log could not read a request ({e})")
+    try:
+        return rid, [d for columns in models for d in DecisionColumns(*columns).rows()]
+    except (TypeError, ValueError) as e:  # short or extra columns, a column of the wrong type
+        log.error("request %d: its decisions could not be read, so it is refused: %s", rid, e)
+        return Unreadable([rid], f"the decision log could not read this request's decisions "
+                                 f"({e}); nothing of it was logged")
 
 
 def main() -> int:

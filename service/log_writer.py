@@ -10,19 +10,29 @@ Why a process and not a thread: a writer thread chaining rows (SHA-256 over cano
 competes with the event loop for the GIL, and every commit wakes the loop from another
 thread; `bench/serve_peers.py` measured that as a quarter of the service's throughput.
 
+Every request frame carries an id and every acknowledgement names the ids it settles, so
+whatever happens between sending and committing (a frame that cannot be encoded or read, a
+failed commit, a dead or silent writer) settles each waiting request on its own and can never
+make it wait for another request's commit. A frame is encoded before its request waits, so a
+request whose decisions cannot be encoded fails alone and leaves nothing behind.
+
 If the store fails, the requests of that commit get a `DecisionLogError` (the service answers
 503: a decision that is not logged is not returned) and the next commit reopens the store. If
 the writer process dies, every waiting request gets the error and the next request starts a
-new one. The database URL travels over the pipe, never in argv or the environment.
+new one. A request that is not acknowledged within `timeout` seconds gets the error too (it
+may still be logged later: logged and not answered is safe, answered and not logged is not).
+Until a commit succeeds again, `problem` says why the writer cannot commit; `/ready` reports
+it and `probe()` tries the store again. The database URL travels over the pipe, never in argv
+or the environment.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import sys
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,18 +44,21 @@ from service.log_process import FRAME, frame
 
 log = logging.getLogger("seawall.decisions")
 START_TIMEOUT = 120.0  # seconds for the writer process to import and open the store
+PROBE_TIMEOUT = 5.0  # seconds a readiness probe waits for an empty commit
 
 
 class DecisionWriter:
     """`await writer.start()` in the serving loop, `await writer.record(decisions)` per
     request, `await writer.close()` at shutdown (commits what was sent)."""
 
-    def __init__(self, url: str, *, max_batch: int = 1024,
+    def __init__(self, url: str, *, max_batch: int = 1024, timeout: float = 30.0,
                  on_commit: Callable[[int], None] | None = None) -> None:
-        self.url, self.max_batch = url, max_batch
+        self.url, self.max_batch, self.timeout = url, max_batch, timeout
         self.location = "decision log"  # replaced by the store's (password-free) location
+        self.problem: str | None = None  # why the last commit failed, until one succeeds
         self._on_commit = on_commit or (lambda n: None)
-        self._pending: deque[asyncio.Future] = deque()  # oldest request first
+        self._waiting: dict[int, asyncio.Future] = {}  # request id -> its answer
+        self._ids = itertools.count(1)
         self._outgoing: list[bytes] = []  # frames not yet written to the writer process
         self._process: asyncio.subprocess.Process | None = None
         self._acks: asyncio.Task | None = None
@@ -81,30 +94,58 @@ class DecisionWriter:
             await process.wait()
             raise DecisionLogError(hello["error"])
         self.location = hello["location"]
-        self._process = process
-        self._acks = asyncio.get_running_loop().create_task(self._read_acks(process))
+        self._process, self._waiting = process, {}
+        self._acks = asyncio.get_running_loop().create_task(
+            self._read_acks(process, self._waiting))
 
     async def record(self, decisions: list[DecisionColumns]) -> None:
         """Return once one request's `decisions` are committed; raise `DecisionLogError` if they
-        are not."""
+        are not (the store failed, the writer died, or `timeout` seconds passed)."""
+        rid = next(self._ids)
+        try:
+            data = frame([rid, decisions])
+        except TypeError as e:  # orjson: a value JSON cannot hold; fail alone, before waiting
+            log.error("decisions of one request cannot be encoded for the log: %s", e)
+            raise DecisionLogError(f"{self.location}: the decisions cannot be encoded ({e}); "
+                                   "nothing was logged") from None
         if self._process is None:
             if self._closed:
                 raise DecisionLogError(f"{self.location}: the writer is closed")
             await self._restart()
         loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self._pending.append(future)
+        waiting = self._waiting  # the current writer process's requests
+        future = waiting[rid] = loop.create_future()
         if not self._outgoing:  # the first frame this turn of the loop: flush after the turn
             loop.call_soon(self._flush, self._process)
-        self._outgoing.append(frame(decisions))
-        await future
+        self._outgoing.append(data)
+        try:
+            await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            self.problem = (f"{self.location}: no commit was acknowledged within "
+                            f"{self.timeout:g} s")
+            log.error("%s; the request is answered 503", self.problem)
+            raise DecisionLogError(self.problem) from None
+        finally:
+            waiting.pop(rid, None)
+
+    async def probe(self) -> str | None:
+        """Why the writer cannot commit now, or None. Only while `problem` is set does it try
+        the store again (an empty commit), so a writer that recovers turns ready again."""
+        if self.problem is None or self._closed:
+            return self.problem
+        try:  # a readiness probe must answer in seconds, whatever the commit timeout
+            await asyncio.wait_for(self.record([]), min(self.timeout, PROBE_TIMEOUT))
+        except (DecisionLogError, TimeoutError):
+            pass
+        return self.problem
 
     def _flush(self, process: asyncio.subprocess.Process) -> None:
         """Every frame of this turn of the loop in one write: one system call, not one per
         request."""
         if self._outgoing:
             data, self._outgoing = b"".join(self._outgoing), []
-            process.stdin.write(data)
+            if process.returncode is None:
+                process.stdin.write(data)  # a dead writer's requests are failed by _read_acks
 
     async def close(self) -> None:
         """Let the writer commit everything sent, then wait for it to exit."""
@@ -122,29 +163,35 @@ class DecisionWriter:
                 log.warning("starting a new decision-log writer process")
                 await self.start()
 
-    async def _read_acks(self, process: asyncio.subprocess.Process) -> None:
+    async def _read_acks(self, process: asyncio.subprocess.Process,
+                         waiting: dict[int, asyncio.Future]) -> None:
         try:
             while True:
                 ack = await _read_frame(process.stdout)
                 error = DecisionLogError(ack["error"]) if ack["error"] else None
                 if error is None:
+                    self.problem = None
                     self._on_commit(ack["decisions"])
-                for _ in range(ack["requests"]):
-                    _settle(self._pending.popleft(), error)
+                elif ack["decisions"]:  # a failed commit, not one unreadable request
+                    self.problem = ack["error"]
+                for rid in ack["ids"]:
+                    _settle(waiting.get(rid), error)
         except asyncio.IncompleteReadError:  # the writer exited: at shutdown, or it crashed
             pass
-        except (ValueError, KeyError, IndexError) as e:  # garbled: trust nothing more from it
+        except (ValueError, KeyError, TypeError) as e:  # garbled: trust nothing more from it
             log.error("the decision-log writer process sent a bad acknowledgement (%s)", e)
             process.kill()
         code = await process.wait()
-        if self._process is process:
-            self._process = None
-            log.error("the decision-log writer process exited with code %s; %d requests are "
-                      "not answered", code, len(self._pending))
         lost = DecisionLogError(f"{self.location}: the decision-log writer process exited "
                                 f"(code {code}) before committing")
-        while self._pending:
-            _settle(self._pending.popleft(), lost)
+        if self._process is process:
+            self._process = None
+            if not self._closed:
+                self.problem = lost.diagnostics()
+            log.error("the decision-log writer process exited with code %s; %d requests are "
+                      "not answered", code, len(waiting))
+        for future in list(waiting.values()):
+            _settle(future, lost)
 
 
 async def _read_frame(stream: asyncio.StreamReader) -> dict:
@@ -152,8 +199,8 @@ async def _read_frame(stream: asyncio.StreamReader) -> dict:
     return orjson.loads(await stream.readexactly(size))
 
 
-def _settle(future: asyncio.Future, error: Exception | None) -> None:
-    if future.done():  # the request was cancelled (client went away) while we committed
+def _settle(future: asyncio.Future | None, error: Exception | None) -> None:
+    if future is None or future.done():  # timed out, or cancelled (the client went away)
         return
     if error is None:
         future.set_result(None)

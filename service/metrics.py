@@ -26,7 +26,8 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05
 PROBABILITY_BUCKETS = tuple(round(0.05 * i, 2) for i in range(1, 21))
 KNOWN_ENDPOINTS = frozenset({"/health", "/ready", "/version", "/predict", "/score", "/explain",
                              "/metrics", "/docs", "/openapi.json"})
-_ENVELOPE = frozenset({"(body)", "(row)", "rows", "application_ids", "top_n"})  # fields a client can't name
+_ENVELOPE = frozenset({"(body)", "(row)", "(content-type)", "rows", "application_ids",
+                       "top_n"})  # fields a client cannot name
 
 
 class ServiceMetrics:

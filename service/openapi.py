@@ -77,6 +77,7 @@ class Version(BaseModel):
 
 SCORING_RESPONSES: dict = {
     200: {"model": Scored}, 422: {"model": Rejected, "description": "Contract violation"},
+    415: {"model": Rejected, "description": "The body is not declared as JSON"},
     503: {"model": Unavailable, "description": "Not ready, or the decision log is down"},
 }
 
@@ -111,10 +112,13 @@ def request_body(contract: Contract | None, max_rows: int, example: dict | None)
         "properties": {
             "rows": {"type": "array", "minItems": 1, "maxItems": max_rows,
                      "items": _row_schema(contract)},
-            "application_ids": {"type": "array", "items": {"type": ["string", "null"],
-                                                           "minLength": 1, "maxLength": 128},
-                                "description": "One per row; routes the canary (stable per id)"
-                                               " and is written to the decision log."},
+            "application_ids": {"type": "array", "maxItems": max_rows,
+                                "items": {"type": ["string", "null"], "minLength": 1,
+                                          "maxLength": 128},
+                                "description": "Exactly one per row (null for a row without "
+                                               "one; a different count is refused with 422); "
+                                               "routes the canary (stable per id) and is "
+                                               "written to the decision log."},
         },
     }
     content: dict = {"schema": schema}

@@ -120,6 +120,23 @@ def _too_big(limit: int, contract_version: str) -> ContractViolation:
                              contract_version)
 
 
+def content_type(scope: dict) -> Violation | None:
+    """None when the body is declared JSON (`application/json` or `application/*+json`, in
+    UTF-8) or not declared at all; else the violation (answered 415)."""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            media, _, params = value.decode("latin-1").partition(";")
+            media = media.strip().lower()
+            charset = params.strip().lower().removeprefix("charset=").strip('"')
+            if ((media == "application/json" or (media.startswith("application/")
+                                                 and media.endswith("+json")))
+                    and (not params.strip() or charset in ("utf-8", "utf8"))):
+                return None
+            return Violation(None, "(content-type)", "content_type", value.decode("latin-1"),
+                             "the body must be JSON: Content-Type application/json (UTF-8)")
+    return None
+
+
 def top_n(scope: dict) -> tuple[int | None, Violation | None]:
     """`?top_n=N` (1 to `MAX_TOP_N`), or None for the bundle's default; or the violation."""
     query = scope.get("query_string", b"")

@@ -34,6 +34,8 @@ class ServiceSettings(BaseSettings):
     base_odds: float = Field(50.0, gt=0, description="Good:bad odds that score `base_score`.")
     points_to_double_odds: float = Field(20.0, gt=0, description="Points that double the odds.")
     decision_batch_max: int = Field(1024, ge=1, description="Most decisions in one commit.")
+    decision_timeout: float = Field(30.0, gt=0, le=3600, description="Seconds a request waits "
+                                    "for its decisions' commit before it is answered 503.")
     access_log: bool = True
     opentelemetry: bool = Field(False, description="FastAPI's native OpenTelemetry spans and "
                                 "metrics (needs configured OTel providers); Prometheus metrics "

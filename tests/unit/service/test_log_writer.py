@@ -114,9 +114,74 @@ def test_a_failed_commit_reports_its_error_and_the_next_group_reopens_the_store(
 
 
 def test_groups_hold_at_most_max_batch_decisions_and_never_split_a_request():
-    requests = [[decision(i)] * n for i, n in enumerate([3, 3, 5, 1, 1])]
-    assert [[len(r) for r in g] for g in groups(requests, 4)] == [[3], [3], [5], [1, 1]]
-    assert [[len(r) for r in g] for g in groups(requests, 100)] == [[3, 3, 5, 1, 1]]
+    requests = [(i, [decision(i)] * n) for i, n in enumerate([3, 3, 5, 1, 1])]
+    assert [[len(r) for _, r in g] for g in groups(requests, 4)] == [[3], [3], [5], [1, 1]]
+    assert [[len(r) for _, r in g] for g in groups(requests, 100)] == [[3, 3, 5, 1, 1]]
+    assert [[i for i, _ in g] for g in groups(requests, 4)] == [[0], [1], [2], [3, 4]]
+
+
+def test_a_request_that_cannot_be_encoded_fails_alone_and_delays_no_other(tmp_path):
+    """The outside probe's stall: a lone surrogate in one request's decisions used to leave its
+    slot in the queue, so every later answer waited for the commit after its own."""
+    async def run():
+        writer = DecisionWriter(str(tmp_path / "d.db"), timeout=20)
+        await writer.start()
+        bad = request(decision(2, application_id="\ud800"))
+        results = await asyncio.gather(
+            writer.record(request(decision(1))), writer.record(bad),
+            writer.record(request(decision(3))), return_exceptions=True)
+        assert results[0] is None and results[2] is None
+        assert isinstance(results[1], DecisionLogError) and "encoded" in str(results[1])
+        # Alone now, the next request is answered by its own commit, not a later one's.
+        await asyncio.wait_for(writer.record(request(decision(4))), 5)
+        assert writer.problem is None
+        await writer.close()
+
+    asyncio.run(run())
+    store = open_store(str(tmp_path / "d.db"))
+    assert sorted(r.decision.request_id for r in store.records()) == ["req-1", "req-3", "req-4"]
+
+
+def test_a_frame_the_writer_cannot_read_is_refused_alone(tmp_path):
+    """Columns of unequal length reach the writer process; it refuses that request by its id
+    and commits the others of the same group."""
+    async def run():
+        writer = DecisionWriter(str(tmp_path / "d.db"), timeout=20)
+        await writer.start()
+        (short,) = request(decision(2))
+        short = short._replace(features_sha256=[])  # one row, no hash: rows() refuses it
+        results = await asyncio.gather(
+            writer.record(request(decision(1))), writer.record([short]),
+            writer.record(request(decision(3))), return_exceptions=True)
+        assert results[0] is None and results[2] is None
+        assert isinstance(results[1], DecisionLogError)
+        assert "could not read this request" in str(results[1])
+        await asyncio.wait_for(writer.record(request(decision(4))), 5)
+        await writer.close()
+
+    asyncio.run(run())
+    store = open_store(str(tmp_path / "d.db"))
+    assert [r.decision.request_id for r in store.records()] == ["req-1", "req-3", "req-4"]
+    assert verify_chain(store).intact
+
+
+def test_an_unanswered_request_times_out_and_the_writer_reports_a_problem(tmp_path):
+    async def run():
+        writer = DecisionWriter(str(tmp_path / "d.db"), timeout=0.5)
+        await writer.start()
+        await writer.record(request(decision(1)))
+        os.kill(writer.pid, signal.SIGSTOP)  # alive, holding its pipe, answering nothing
+        try:
+            with pytest.raises(DecisionLogError, match="no commit was acknowledged"):
+                await writer.record(request(decision(2)))
+            assert "no commit" in writer.problem
+            assert "no commit" in await writer.probe()  # still stopped: still a problem
+        finally:
+            os.kill(writer.pid, signal.SIGCONT)
+        assert await writer.probe() is None  # it commits again: the problem is gone
+        await writer.close()
+
+    asyncio.run(run())
 
 
 def test_the_frame_reader_returns_whole_frames_only():
