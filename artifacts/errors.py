@@ -1,65 +1,60 @@
-"""Errors raised by the artifact factory.
+"""Errors raised by the artifact areas (bundle, signing, factory, registry).
 
-A `ArtifactError` is a user's mistake or a gate that refused the run (bad spec, bad data,
-parity failure); its message names the file, field, row and rule. Nothing is written when one
-is raised: the factory does all fallible work before it touches the registry or the disk.
+Each derives from Seawall's one root (`regions.SeawallError`) and is either a mistake (a bad
+spec, data file, key, bundle directory or trust policy: the message names the file, field, row
+and rule) or a verdict (a bundle that failed verification, an export that failed the parity
+gate). Nothing is written when one is raised: the factory does all fallible work before it
+touches the registry or the disk.
 """
 
 from __future__ import annotations
 
-
-class ArtifactError(Exception):
-    """Base of every artifact-factory error."""
-
-    def diagnostics(self) -> str:
-        return str(self)
+from regions.errors import Located, Mistake, SeawallError, Verdict
 
 
-class SpecError(ArtifactError):
+class ArtifactError(SeawallError):
+    """Base of every artifact error."""
+
+
+class SpecError(Located, ArtifactError, Mistake):
     """The dataset spec is malformed."""
 
-    def __init__(self, file: str, field: str | None, rule: str) -> None:
-        self.file, self.field, self.rule = file, field, rule
-        where = f"{file}: {field}" if field else file
-        super().__init__(f"{where}: {rule}")
+    next_step = "fix the spec file named and run again"
 
 
-class DataError(ArtifactError):
+class DataError(ArtifactError, Mistake):
     """The data does not match its spec or cannot train a model."""
 
+    next_step = "fix the data file (or its spec) and run again"
 
-class ParityError(ArtifactError):
+
+class ParityError(ArtifactError, Verdict):
     """scikit-learn and onnxruntime disagree beyond the tolerance: the export is refused."""
 
 
-class BundleError(ArtifactError):
+class BundleError(ArtifactError, Mistake):
     """A bundle directory is missing, incomplete or cannot be written."""
 
 
-class RegistryError(ArtifactError):
+class RegistryError(ArtifactError, Mistake):
     """The model registry (MLflow) refused or failed an operation."""
 
+    next_step = "check MLFLOW_TRACKING_URI and that the registry is reachable"
 
-class SigningError(ArtifactError):
+
+class SigningError(ArtifactError, Mistake):
     """A bundle could not be signed (bad key, certificate, HSM or Sigstore settings)."""
 
 
-class TrustPolicyError(ArtifactError):
+class TrustPolicyError(Located, ArtifactError, Mistake):
     """A region's trust policy file is malformed; names the file, the field and the rule."""
 
-    def __init__(self, file: str, field: str | None, rule: str) -> None:
-        self.file, self.field, self.rule = file, field, rule
-        where = f"{file}: {field}" if field else file
-        super().__init__(f"{where}: {rule}")
+    next_step = "fix the policy file named, or use `seawall trust add`"
 
 
-class VerificationError(ArtifactError):
+class VerificationError(ArtifactError, Verdict):
     """A bundle failed verification; `report` holds every check and its result."""
 
     def __init__(self, message: str, report=None) -> None:
         super().__init__(message)
         self.report = report
-
-
-class SecretError(ArtifactError):
-    """A secret is missing, unreadable, stored unsafely, or its store is misconfigured."""

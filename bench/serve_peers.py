@@ -41,18 +41,10 @@ from typing import Self
 
 import httpx
 
-from artifacts import (
-    Method,
-    ModelFamily,
-    SignRequest,
-    TrainRequest,
-    add_signer,
-    build_candidate,
-    ensure_local_key,
-    sign_bundle,
-)
-from artifacts.scoring import inference_session
-from artifacts.tracking import sqlite_uri
+from artifacts.bundle import inference_session
+from artifacts.factory import ModelFamily, TrainRequest, build_candidate
+from artifacts.registry import sqlite_uri
+from artifacts.signing import Method, SignRequest, add_signer, ensure_local_key, sign_bundle
 from regions import PACKAGED_CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -226,7 +218,8 @@ class InProcess:
     """onnxruntime in this process on the same 1,000 rows: the batch peer."""
 
     def __init__(self, bundle: Path, golden: dict, batch: list) -> None:
-        from artifacts import Contract, golden_frame
+        from artifacts.bundle.contract import Contract
+        from artifacts.factory.documents import golden_frame
 
         contract = Contract.from_dict(json.loads((bundle / "contract.json").read_text()))
         self.feeds = contract.onnx_feeds(golden_frame({**golden, "rows": batch}, contract))

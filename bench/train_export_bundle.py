@@ -17,9 +17,16 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from artifacts import ModelFamily, TrainRequest, build_candidate, load_dataset, load_spec
-from artifacts.synthetic import write_synthetic_csv
-from artifacts.training import build_pipeline, split
+from artifacts.factory import (
+    ModelFamily,
+    TrainRequest,
+    build_candidate,
+    build_pipeline,
+    load_dataset,
+    load_spec,
+    split,
+    write_synthetic_csv,
+)
 
 
 class Timings:

@@ -31,18 +31,16 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from artifacts import (
+from artifacts.bundle import MANIFEST, SIGNATURE, sha256_file, to_json
+from artifacts.factory import TrainRequest, build_candidate, write_synthetic_csv
+from artifacts.signing import (
     Hashing,
     SignRequest,
-    TrainRequest,
     add_signer,
-    build_candidate,
     ensure_local_key,
     sign_bundle,
     verify_bundle,
 )
-from artifacts.bundle import MANIFEST, SIGNATURE, sha256_file, to_json
-from artifacts.synthetic import write_synthetic_csv
 from regions import PACKAGED_CATALOGUE, load_catalogue
 
 CHUNK = 1 << 20

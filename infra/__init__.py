@@ -12,10 +12,9 @@ Public API (stable)::
 `regions` only.
 """
 
-import importlib
-
 from infra.errors import InfraError, StackConfigError
 from infra.stack_config import StackConfig, parse_stack_config
+from regions import _exports
 
 # Everything that imports Pulumi loads on first use, so `seawall --help` and the other commands
 # do not pay for the Pulumi SDKs (PEP 562).
@@ -32,12 +31,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'infra' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = _exports.lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

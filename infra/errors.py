@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from regions.errors import Located, Mistake
 
-class InfraError(Exception):
+
+class InfraError(Mistake):
     """Base of every infra error; its message names the stack file, the key and the rule."""
 
-    def diagnostics(self) -> str:
-        return str(self)
 
-
-class StackConfigError(InfraError):
+class StackConfigError(Located, InfraError):
     """A stack's configuration is missing a key, has a bad value, or breaks a residency rule."""
 
-    def __init__(self, source: str, key: str | None, rule: str) -> None:
-        self.source, self.key, self.rule = source, key, rule
-        where = f"{source}: config '{key}'" if key else source
-        super().__init__(f"{where}: {rule}")
+    field_label = "config '{field}'"
+    next_step = "fix the stack file named (see docs/platform-engineer.md for every key)"
+
+    @property
+    def source(self) -> str:
+        return self.file
+
+    @property
+    def key(self) -> str | None:
+        return self.field

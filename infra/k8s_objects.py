@@ -10,8 +10,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from regions import Region, Tier
 from infra.labels import DATA_CLASSES_ANNOTATION, VAULT_PORT, namespace_name, tier_labels
+from regions import Region, Tier
 
 Obj = dict[str, Any]
 POD_SECURITY_VERSION = "v1.30"

@@ -12,12 +12,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
-from regions import Tier, load_catalogue
 from infra.serving_tier import ServingTier, ServingTierArgs
-from infra.stack_config import LIST_KEYS, NAMESPACE, PLAIN_KEYS, StackConfig, \
-    parse_stack_config
+from infra.stack_config import LIST_KEYS, NAMESPACE, PLAIN_KEYS, StackConfig, parse_stack_config
 from infra.training_tier import TrainingTier, TrainingTierArgs
 from infra.vault_access import VaultAccess, VaultAccessArgs
+from regions import Tier, load_catalogue
 
 
 def config_from_pulumi() -> StackConfig:

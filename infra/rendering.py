@@ -19,10 +19,10 @@ from typing import Any
 import kubernetes_validate
 import yaml
 
-from regions import Catalogue, load_catalogue
 from infra.errors import InfraError, StackConfigError
 from infra.plan import Plan, plan_stack
 from infra.stack_config import NAMESPACE, StackConfig, parse_stack_config
+from regions import Catalogue, load_catalogue
 
 RENDER_MARKER = ".seawall-render"
 KUBERNETES_VERSION = "1.30"  # the oldest version the domestic clouds' managed clusters run

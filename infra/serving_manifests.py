@@ -6,13 +6,27 @@ verifies it again itself: a bundle that fails either check never scores (fail cl
 
 from __future__ import annotations
 
-from regions import Tier
 from infra.k8s_objects import (
-    Obj, container, metadata, network_policies, pod_spec, resources, vault_agent_annotations)
+    Obj,
+    container,
+    metadata,
+    network_policies,
+    pod_spec,
+    resources,
+    vault_agent_annotations,
+)
 from infra.labels import (
-    SERVICE_PORT, TRACK_LABEL, app_labels, namespace_name, selector_labels, tier_labels,
-    vault_role_name, vault_secret_path)
+    SERVICE_PORT,
+    TRACK_LABEL,
+    app_labels,
+    namespace_name,
+    selector_labels,
+    tier_labels,
+    vault_role_name,
+    vault_secret_path,
+)
 from infra.stack_config import BundleRef, StackConfig
+from regions import Tier
 
 APP = "seawall-serving"
 TIER = Tier.SERVING

@@ -15,7 +15,14 @@ from typing import Any
 
 from infra.errors import StackConfigError
 from regions import (
-    Catalogue, CatalogueError, DataClass, Region, ResidencyError, Tier, check_data_classes)
+    Catalogue,
+    CatalogueError,
+    DataClass,
+    Region,
+    ResidencyError,
+    Tier,
+    check_data_classes,
+)
 
 NAMESPACE = "seawall"  # the Pulumi config namespace: keys are `seawall:<key>`
 IMAGE_BY_DIGEST = re.compile(r"^[a-z0-9]+(?:[._\-/:][a-z0-9]+)*@sha256:[0-9a-f]{64}$")

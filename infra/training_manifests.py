@@ -8,12 +8,25 @@ Service reachable from outside its namespace and no serving image command.
 
 from __future__ import annotations
 
-from regions import Tier
 from infra.k8s_objects import (
-    Obj, container, metadata, network_policies, pod_spec, resources, vault_agent_annotations)
-from infra.labels import app_labels, namespace_name, selector_labels, tier_labels, \
-    vault_role_name, vault_secret_path
+    Obj,
+    container,
+    metadata,
+    network_policies,
+    pod_spec,
+    resources,
+    vault_agent_annotations,
+)
+from infra.labels import (
+    app_labels,
+    namespace_name,
+    selector_labels,
+    tier_labels,
+    vault_role_name,
+    vault_secret_path,
+)
 from infra.stack_config import StackConfig
+from regions import Tier
 
 TIER = Tier.TRAINING
 MLFLOW = "seawall-mlflow"

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import pulumi
 
-from regions import Tier, require_tier
 from infra._k8s_resources import tier_resources
 from infra.labels import namespace_name
 from infra.stack_config import StackConfig
 from infra.training_manifests import MLFLOW, MLFLOW_PORT, TRAINER, training_objects
+from regions import Tier, require_tier
 
 
 @dataclass(frozen=True, kw_only=True)

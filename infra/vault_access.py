@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_vault as vault
 
-from regions import Region, Tier
 from infra.labels import namespace_name, vault_kv_mount, vault_role_name
 from infra.vault_policy import vault_policy_hcl, vault_policy_name
+from regions import Region, Tier
 
 TOKEN_TTL = 3600
 

@@ -7,8 +7,8 @@ credentials that reach it stay onshore).
 
 from __future__ import annotations
 
-from regions import Region, Tier
 from infra.labels import vault_kv_mount
+from regions import Region, Tier
 
 
 def vault_policy_name(region: Region, tier: Tier) -> str:

@@ -1,7 +1,8 @@
 """The `seawall` command: mounts every area's commands and turns their errors into one line.
 
-A user's mistake (an `ArtifactError`, `InfraError`, `RegionError` or `ServiceError`) prints its message and exits 1; typer
-reports usage errors with exit 2. `--verbose` adds the traceback.
+Every Seawall error (`regions.SeawallError`: a mistake, or a verdict such as a refused bundle)
+prints its one-line diagnostics and exits 1; typer reports usage errors with exit 2.
+`--verbose` adds the traceback.
 """
 
 from __future__ import annotations
@@ -12,13 +13,21 @@ from typing import Annotated
 
 import typer
 
-from artifacts import ArtifactError
-from regions import RegionError
+from regions.errors import SeawallError
 from seawall._console import errors
-from infra import InfraError
 from seawall.commands import (
-    bundle, data, demo, infra, regions, secrets, serve, sign, train, trust, verify)
-from service import ServiceError
+    bundle,
+    data,
+    demo,
+    infra,
+    regions,
+    secrets,
+    serve,
+    sign,
+    train,
+    trust,
+    verify,
+)
 
 app = typer.Typer(
     name="seawall", no_args_is_help=True, pretty_exceptions_enable=False,
@@ -50,7 +59,7 @@ def _options(verbose: Annotated[bool, typer.Option(
 def main() -> None:
     try:
         app()
-    except (ArtifactError, InfraError, RegionError, ServiceError) as e:
+    except SeawallError as e:
         if _verbose["on"]:
             traceback.print_exc()
         errors.print(f"[red]error:[/] {e.diagnostics()}", soft_wrap=True)

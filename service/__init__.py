@@ -15,8 +15,7 @@ Public API (stable)::
 Imports `artifacts` (bundle loading, verification) and `regions`.
 """
 
-import importlib
-
+from regions import _exports
 from service.decision_log import (
     ChainReport,
     Decision,
@@ -45,12 +44,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'service' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = _exports.lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from artifacts import Contract
-from artifacts.spec import ColumnType
+from artifacts.bundle import ColumnType, Contract
 from service.strict_json import BadJson, jsonable, printable, read_json
 
 _MISSING = object()  # a named field the row does not have

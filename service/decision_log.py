@@ -188,10 +188,8 @@ def resolve_url(url: str) -> str:
     A URL with a password lives in the secret store, not in config or the environment."""
     if not url.startswith("secret:"):
         return url
-    from artifacts import (  # not in the writer process: it is heavy
-        SecretError,
-        resolve_secret,
-    )
+    from regions.errors import SecretError
+    from regions.secrets import resolve_secret
 
     try:
         return resolve_secret(url)

@@ -7,14 +7,12 @@ exception that leaves the app: it is a `ContractViolation`, answered with a stru
 
 from __future__ import annotations
 
+from regions.errors import Mistake
 
-class ServiceError(Exception):
+
+class ServiceError(Mistake):
     """Base of every service error."""
-
-    def diagnostics(self) -> str:
-        return str(self)
 
 
 class DecisionLogError(ServiceError):
     """The decision log cannot be opened, written or read."""
-

@@ -18,16 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from artifacts import (
-    ArtifactError,
-    Contract,
-    OnnxScorer,
-    Purpose,
-    ReasonCodes,
-    golden_frame,
-    verify_bundle,
-)
-from artifacts.contract import changes
+from artifacts.bundle import Contract, OnnxScorer, ReasonCodes, changes, golden_feeds
+from artifacts.errors import ArtifactError
+from artifacts.signing import Purpose, verify_bundle
 from regions import Catalogue
 
 log = logging.getLogger("seawall.service")
@@ -136,9 +129,8 @@ def _proven(path: Path, name: str, manifest: dict) -> bytes:
 
 def _warm(scorer: OnnxScorer, contract: Contract, reasons: ReasonCodes, golden: dict) -> None:
     """Run the first golden rows once, so the first request does not pay for lazy set-up."""
-    frame = golden_frame({**golden, "rows": golden["rows"][:8]}, contract)
-    feeds = contract.onnx_feeds(frame)
-    for n in (1, len(frame)):
+    feeds = golden_feeds({**golden, "rows": golden["rows"][:8]}, contract)
+    for n in (1, len(next(iter(feeds.values())))):
         sub = {k: np.ascontiguousarray(v[:n]) for k, v in feeds.items()}
         scorer.probabilities(sub)
         scorer.contributions(sub, reasons.baseline)

@@ -14,8 +14,7 @@ from fastapi import Query
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from artifacts import Contract
-from artifacts.spec import ColumnType
+from artifacts.bundle import ColumnType, Contract
 from service.scoring_routes import MAX_TOP_N
 
 

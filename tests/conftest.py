@@ -9,17 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from artifacts import (
-    Method,
-    ModelFamily,
-    SignRequest,
-    TrainRequest,
-    build_candidate,
-    ensure_local_key,
-    sign_bundle,
-    synthesize,
-)
-from artifacts.trust import add_signer
+from artifacts.factory import ModelFamily, TrainRequest, build_candidate, synthesize
+from artifacts.signing import Method, SignRequest, add_signer, ensure_local_key, sign_bundle
 from regions import PACKAGED_CATALOGUE
 
 SMALL_ROWS = 2_000

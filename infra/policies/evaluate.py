@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pulumi_policy import (
-    PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs)
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+)
 
 from infra.plan import Plan
 from infra.policies.residency import POLICIES

@@ -13,13 +13,25 @@ import re
 from collections.abc import Callable
 
 from pulumi_policy import (
-    EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
-    StackValidationArgs, StackValidationPolicy)
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
-from regions import PERSONAL_DATA_CLASSES, Tier
 from infra.policies._resources import (
-    annotations, containers, cross_border_ranges, is_serving, kind_of, pod_spec, region_of,
-    stack_of)
+    annotations,
+    containers,
+    cross_border_ranges,
+    is_serving,
+    kind_of,
+    pod_spec,
+    region_of,
+    stack_of,
+)
+from regions import PERSONAL_DATA_CLASSES, Tier
 
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _SECRET_NAME = re.compile(r"pass(word|wd)?|secret|token|api[-_]?key|private[-_]?key|credential",

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from artifacts import load_bundle
+from artifacts.bundle import load_bundle
 from seawall._console import console
 
 app = typer.Typer(help="Inspect model bundles.", no_args_is_help=True)

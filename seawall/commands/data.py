@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from artifacts import write_synthetic_csv
-from artifacts.synthetic import DEFAULT_ROWS, DEFAULT_SEED
+from artifacts.factory.choices import DEFAULT_ROWS, DEFAULT_SEED
 from seawall._console import console
 
 app = typer.Typer(help="Generate the embedded synthetic data set.", no_args_is_help=True)
@@ -21,5 +20,7 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same file).")] = DEFAULT_SEED,
 ) -> None:
     """Write the seeded synthetic twin of the UCI credit-default data set as CSV."""
+    from artifacts.factory import write_synthetic_csv
+
     write_synthetic_csv(out, rows, seed)
     console.print(f"wrote {rows:,} rows to {out}")

@@ -15,25 +15,9 @@ from pathlib import Path
 
 import typer
 
-from artifacts import (
-    Method,
-    ModelFamily,
-    Purpose,
-    SignRequest,
-    TrainRequest,
-    add_signer,
-    build_candidate,
-    ensure_local_key,
-    import_bundle,
-    load_trust_policy,
-    policy_path,
-    sign_bundle,
-    verify_bundle,
-)
 from regions import PACKAGED_CATALOGUE, Catalogue, load_catalogue
 from seawall._console import DEFAULT_HOME, ConsoleProgress, HomeOption, console
 from seawall.commands.bundle import inspect
-from seawall.commands.demo_serve import serve_and_query
 from seawall.commands.train import print_summary
 from seawall.commands.verify import show
 
@@ -43,6 +27,12 @@ ONSHORE = "onshore-hn"
 def demo(home: HomeOption = DEFAULT_HOME) -> None:
     """Train offshore, sign, verify and import into onshore-hn, then serve it there, on embedded
     defaults."""
+    # The whole stack, loaded only when the demo runs (`seawall --help` must stay fast).
+    from artifacts.factory import ModelFamily, TrainRequest, build_candidate
+    from artifacts.registry import import_bundle
+    from artifacts.signing import Method, Purpose, SignRequest, sign_bundle, verify_bundle
+    from seawall.commands.demo_serve import serve_and_query
+
     console.rule("Seawall demo: offshore training in offshore-sg")
     request = TrainRequest(region="offshore-sg", home=home, family=ModelFamily.LOGREG)
     candidate = build_candidate(request, ConsoleProgress())
@@ -80,6 +70,8 @@ def demo(home: HomeOption = DEFAULT_HOME) -> None:
 
 def _demo_catalogue(home: Path) -> Catalogue:
     """`<home>/catalogue`: the packaged catalogue with the demo key trusted by onshore-hn only."""
+    from artifacts.signing import add_signer, ensure_local_key, load_trust_policy, policy_path
+
     directory = home / "catalogue"
     if not directory.exists():
         shutil.copytree(PACKAGED_CATALOGUE, directory)

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import typer
 
-from artifacts import region_home
+from regions import region_home
 from seawall._console import console
 from service import open_store, verify_chain
 

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from artifacts import SECRETS_ENV, SecretError, open_secret_store
+from regions.errors import SecretError
+from regions.secrets import SECRETS_ENV, open_secret_store
 from seawall._console import console
 
 app = typer.Typer(help="Runtime secrets (decision-log URL, registry credentials): local file "

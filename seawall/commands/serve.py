@@ -9,12 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from artifacts import bundle_for_alias, region_home
-from regions import Tier, load_catalogue, require_tier
+from regions import Tier, load_catalogue, region_home, require_tier
 from seawall._console import DEFAULT_HOME, CatalogueOption, HomeOption, console
-from service import ServiceError, ServiceSettings, log_config, open_store, verify_chain
+from service import ServiceError, log_config, open_store, verify_chain
 
 decisions = typer.Typer(no_args_is_help=True, help="The hash-chained decision log.")
 RegionOption = Annotated[str, typer.Option("--region", "-r", help="Onshore serving region "
@@ -55,6 +53,10 @@ def serve(
 ) -> None:
     """Serve credit decisions from a verified bundle (fail closed) under uvicorn."""
     import uvicorn
+    from pydantic import ValidationError
+
+    from artifacts.registry import bundle_for_alias
+    from service import ServiceSettings
 
     cat = load_catalogue(catalogue)
     require_tier(cat.get(region), Tier.SERVING)  # refuses offshore regions before anything runs

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from artifacts import Hashing, Method, SignRequest, sign_bundle
+from artifacts.signing.choices import Hashing, Method
 from seawall._console import DEFAULT_HOME, HomeOption, console
 
 
@@ -41,6 +41,8 @@ def sign(
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """Sign every file of a bundle; writes a Sigstore bundle (model.sig) beside them."""
+    from artifacts.signing import SignRequest, sign_bundle
+
     signed = sign_bundle(SignRequest(
         bundle=bundle, method=method, home=home, key=key, certificate=certificate,
         chain=tuple(chain or ()), pkcs11_uri=pkcs11_uri, pkcs11_modules=tuple(pkcs11_module or ()),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from artifacts import Candidate, ModelFamily, TrainRequest, build_candidate
+from artifacts.factory.choices import ModelFamily
 from seawall._console import DEFAULT_HOME, CatalogueOption, ConsoleProgress, HomeOption, console
+
+if TYPE_CHECKING:
+    from artifacts.factory import Candidate
 
 
 def train(
@@ -31,6 +34,8 @@ def train(
     catalogue: CatalogueOption = None,
 ) -> None:
     """Train, export to ONNX (parity-gated), register in MLflow and write a model bundle."""
+    from artifacts.factory import TrainRequest, build_candidate
+
     request = TrainRequest(region=region, home=home, data=data, spec=spec, family=model, out=out,
                            tracking_uri=tracking_uri, model_name=name, seed=seed,
                            catalogue=catalogue)

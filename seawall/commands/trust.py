@@ -9,9 +9,17 @@ import typer
 from cryptography import x509
 from rich.table import Table
 
-from artifacts import Purpose, SignerKind, TrustPolicyError, add_signer, fingerprint, policy_path
-from artifacts.keys import certificate_identity, pkcs11_public_pem
-from artifacts.trust import read_policy
+from artifacts.errors import TrustPolicyError
+from artifacts.signing import (
+    Purpose,
+    SignerKind,
+    add_signer,
+    certificate_identity,
+    fingerprint,
+    pkcs11_public_pem,
+    policy_path,
+    read_policy,
+)
 from regions import load_catalogue
 from seawall._console import CatalogueOption, console
 

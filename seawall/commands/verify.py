@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from artifacts import Purpose, VerificationError, VerificationReport, import_bundle, verify_bundle
+from artifacts.errors import VerificationError
+from artifacts.signing.trust import Purpose
 from regions import load_catalogue
 from seawall._console import DEFAULT_HOME, CatalogueOption, HomeOption, console
+
+if TYPE_CHECKING:
+    from artifacts.signing import VerificationReport
 
 RegionOption = Annotated[str, typer.Option("--region", "-r", help="Region whose trust policy "
                                            "decides (e.g. onshore-hn).")]
@@ -32,6 +36,8 @@ def verify(
 ) -> None:
     """Check signer, signature, digests, preprocessor hash and golden-set parity; exit 0 only if
     every check passes."""
+    from artifacts.signing import verify_bundle
+
     report = verify_bundle(bundle, catalogue=load_catalogue(catalogue), region=region,
                            purpose=purpose, against=against, manifest_digest=manifest_digest)
     show(report, as_json)
@@ -49,6 +55,8 @@ def import_(
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """Verify a bundle with the region's policy, then register it there as pending-validation."""
+    from artifacts.registry import import_bundle
+
     try:
         imported = import_bundle(bundle, catalogue=load_catalogue(catalogue), region=region,
                                  home=home, tracking_uri=tracking_uri)

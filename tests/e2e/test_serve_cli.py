@@ -14,7 +14,7 @@ sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1] / "integr
 from server_helpers import start  # noqa: E402
 from test_cli import run  # noqa: E402
 
-from artifacts import import_bundle  # noqa: E402
+from artifacts.registry import import_bundle
 from regions import load_catalogue  # noqa: E402
 
 

@@ -15,7 +15,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-
 SOFTHSM_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
 
 

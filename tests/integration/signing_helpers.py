@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from artifacts import ensure_local_key
 from artifacts.bundle import MANIFEST, sha256_file, to_json
-from artifacts.trust import add_signer
+from artifacts.signing import add_signer, ensure_local_key
 
 
 def trust_key(catalogue_dir: Path, region: str, home: Path, name: str = "offshore-release",

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from artifacts import (
+from artifacts.bundle import (
     CONTENT_FILES,
-    BundleError,
-    DataError,
-    ModelFamily,
+    Contract,
     OnnxScorer,
-    TrainRequest,
-    build_candidate,
-    golden_frame,
+    StagedBundle,
     load_bundle,
     top_reasons,
 )
-from artifacts.bundle import StagedBundle
-from artifacts.contract import Contract
-from artifacts.spec import EMBEDDED_SPEC
-from artifacts.tracking import sqlite_uri
+from artifacts.errors import BundleError, DataError
+from artifacts.factory import (
+    EMBEDDED_SPEC,
+    ModelFamily,
+    TrainRequest,
+    build_candidate,
+    golden_frame,
+)
+from artifacts.registry import sqlite_uri
 from regions import ResidencyError
 
 
@@ -66,6 +68,16 @@ def test_candidate_is_registered_with_alias_run_and_lineage_tags(trained):
     assert 0.6 < run.data.metrics["test_auc"] < 0.95
     assert version.tags["seawall.preprocessor_sha256"] == \
         load_bundle(candidate.bundle).manifest["preprocessor_sha256"]
+
+
+def test_training_leaves_no_registry_uri_in_the_environment(home, small_csv, monkeypatch):
+    """mlflow.set_tracking_uri writes MLFLOW_TRACKING_URI, which every later subprocess (a
+    `seawall serve`, a CLI call) would inherit: the registry restores the process as it was."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    build_candidate(TrainRequest(region="offshore-sg", home=home, data=small_csv))
+    assert "MLFLOW_TRACKING_URI" not in os.environ
+    assert "MLFLOW_REGISTRY_URI" not in os.environ
 
 
 def test_bundle_holds_every_file_with_matching_digests(trained):

@@ -7,19 +7,12 @@ import shutil
 
 import pytest
 from mlflow.tracking import MlflowClient
-
-from artifacts import (
-    PENDING_ALIAS,
-    BundleError,
-    SignRequest,
-    VerificationError,
-    import_bundle,
-    region_home,
-    sign_bundle,
-)
-from artifacts.tracking import sqlite_uri
-from regions import ResidencyError, load_catalogue
 from signing_helpers import rewrite, trust_key
+
+from artifacts.errors import BundleError, VerificationError
+from artifacts.registry import PENDING_ALIAS, import_bundle, sqlite_uri
+from artifacts.signing import SignRequest, sign_bundle
+from regions import ResidencyError, load_catalogue, region_home
 
 REGION = "onshore-hn"
 
@@ -82,7 +75,7 @@ def test_a_failure_after_registration_rolls_back_and_restores_the_alias(setup, m
     def broken_rename(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("artifacts.importing.os.rename", broken_rename)
+    monkeypatch.setattr("artifacts.registry.bundle_import.os.rename", broken_rename)
     with pytest.raises(OSError):
         import_bundle(second, catalogue=catalogue, region=REGION, home=home)
     client = _client(home)

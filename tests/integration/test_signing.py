@@ -13,21 +13,22 @@ from pathlib import Path
 
 import jwt
 import pytest
+from signing_helpers import trust_key
 
-from artifacts import (
+from artifacts.bundle import SIGNATURE
+from artifacts.errors import SigningError
+from artifacts.signing import (
+    PIN_ENV,
     Hashing,
     Method,
-    SigningError,
     SignRequest,
+    add_signer,
     ensure_local_key,
+    pkcs11_public_pem,
     sign_bundle,
     verify_bundle,
 )
-from artifacts.bundle import SIGNATURE
-from artifacts.keys import PIN_ENV, pkcs11_public_pem
-from artifacts.trust import add_signer
 from regions import load_catalogue
-from signing_helpers import trust_key
 
 MODEL_SIGNING = str(Path(sys.executable).with_name("model_signing"))
 
@@ -86,7 +87,7 @@ def test_pkcs11_key_in_softhsm_signs_and_each_region_decides(bundle, softhsm, ca
     (tmp_path / "hsm.pub").write_bytes(pem)
     result = _cli_verify(bundle, "key", "--public_key", str(tmp_path / "hsm.pub"))
     assert result.returncode == 0, result.stderr
-    from artifacts import fingerprint
+    from artifacts.signing.keys import fingerprint
 
     add_signer(catalogue_dir / "trust" / "onshore-hn.yaml", "onshore-hn", {
         "name": "offshore-hsm", "kind": "key", "fingerprint": fingerprint(pem),

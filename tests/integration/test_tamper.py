@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from artifacts import Method, SignRequest, sign_bundle, verify_bundle
-from artifacts.bundle import CONTENT_FILES, MANIFEST, SIGNATURE
-from regions import load_catalogue
 from signing_helpers import rewrite, trust_key
+
+from artifacts.bundle import CONTENT_FILES, MANIFEST, SIGNATURE
+from artifacts.signing import Method, SignRequest, sign_bundle, verify_bundle
+from regions import load_catalogue
 
 REGION = "onshore-hn"
 
@@ -200,7 +200,7 @@ def test_a_valid_bank_certificate_is_accepted(bundle, pki, catalogue_dir):
 
 
 def _trust_pki(catalogue_dir: Path, pki) -> None:
-    from artifacts.trust import add_signer
+    from artifacts.signing.trust import add_signer
 
     add_signer(catalogue_dir / "trust" / f"{REGION}.yaml", REGION, {
         "name": "bank-mrm", "kind": "certificate", "subject": pki.subject, "issuer": pki.issuer,

@@ -22,10 +22,11 @@ from pathlib import Path
 import hvac
 import pytest
 
-from artifacts import SecretError, open_secret_store
 from infra.labels import vault_kv_mount, vault_secret_path
 from infra.vault_policy import vault_policy_hcl, vault_policy_name
 from regions import Tier, load_catalogue
+from regions.errors import SecretError
+from regions.secrets import open_secret_store
 
 BAO = shutil.which("bao", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 

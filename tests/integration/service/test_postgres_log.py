@@ -9,7 +9,14 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from service import Decision, DecisionLogError, ServiceSettings, create_app, open_store, verify_chain
+from service import (
+    Decision,
+    DecisionLogError,
+    ServiceSettings,
+    create_app,
+    open_store,
+    verify_chain,
+)
 
 
 def decision(i: int) -> Decision:

@@ -6,8 +6,7 @@ import dataclasses
 
 import pytest
 
-from artifacts.contract import Contract, Field, changes, next_version
-from artifacts.spec import ColumnType
+from artifacts.bundle import ColumnType, Contract, Field, changes, next_version
 
 AGE = Field(name="AGE", type=ColumnType.NUMERIC, nullable=False, minimum=18, maximum=100)
 EDU = Field(name="EDU", type=ColumnType.CATEGORICAL, nullable=False, categories=("1", "2"))

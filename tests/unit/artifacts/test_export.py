@@ -5,14 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from artifacts import ModelFamily, OnnxScorer, ParityError, check_parity, export_pipeline
-from artifacts.contract import Contract, contract_fields
-from artifacts.export import MIN_PARITY_ROWS
-from artifacts.loaders import prepare_frame
-from artifacts.spec import load_spec
-from artifacts.synthetic import synthesize
-from artifacts.training import fit
-from artifacts.loaders import Dataset
+from artifacts.bundle import Contract, OnnxScorer
+from artifacts.errors import ParityError
+from artifacts.factory import (
+    MIN_PARITY_ROWS,
+    Dataset,
+    ModelFamily,
+    check_parity,
+    contract_fields,
+    export_pipeline,
+    fit,
+    load_spec,
+    prepare_frame,
+    synthesize,
+)
 
 SPEC = load_spec()
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import xlwt
 
-from artifacts import DataError, load_dataset, load_spec, read_header
-from artifacts.loaders import prepare_frame
+from artifacts.errors import DataError
+from artifacts.factory import load_dataset, load_spec, prepare_frame, read_header
 
 SPEC = load_spec()
 

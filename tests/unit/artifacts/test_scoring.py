@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from artifacts import top_reasons
+from artifacts.bundle import top_reasons
 
 
 def test_top_reasons_ranks_and_filters():

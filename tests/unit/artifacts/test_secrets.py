@@ -8,8 +8,13 @@ import stat
 
 import pytest
 
-from artifacts import (
-    InMemorySecretStore, LocalSecretStore, SecretError, open_secret_store, resolve_secret)
+from regions.errors import SecretError
+from regions.secrets import (
+    InMemorySecretStore,
+    LocalSecretStore,
+    open_secret_store,
+    resolve_secret,
+)
 
 
 def test_local_store_writes_private_files_and_reads_them_back(tmp_path):

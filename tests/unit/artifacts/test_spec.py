@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from artifacts import SpecError, load_spec
-from artifacts.spec import EMBEDDED_SPEC, ColumnType, Role
+from artifacts.bundle import ColumnType
+from artifacts.errors import SpecError
+from artifacts.factory import EMBEDDED_SPEC, Role, load_spec
 
 
 def test_embedded_spec_follows_the_uci_schema():

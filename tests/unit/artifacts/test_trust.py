@@ -6,9 +6,8 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from artifacts import Purpose, TrustPolicyError, fingerprint, load_trust_policy
-from artifacts.keys import public_pem
-from artifacts.trust import add_signer
+from artifacts.errors import TrustPolicyError
+from artifacts.signing import Purpose, add_signer, fingerprint, load_trust_policy, public_pem
 from regions import load_catalogue
 
 REGION = "onshore-hn"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from infra_values import DIGEST, IMAGE, PROJECT, STACKS
 
 from infra import load_stack, plan_stack
 from regions import load_catalogue
-
-from infra_values import DIGEST, IMAGE, PROJECT, STACKS
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from infra.k8s_objects import RUN_AS
-
 from infra_values import PROJECT
+
+from infra.k8s_objects import RUN_AS
 
 DOCKERFILE = (PROJECT / "Dockerfile").read_text()
 

@@ -7,13 +7,12 @@ import copy
 from dataclasses import replace
 
 import pytest
+from infra_values import STACKS
 from pulumi_policy import ResourceValidationArgs
 
 from infra.plan import Plan
 from infra.policies import residency
 from infra.policies.evaluate import evaluate
-
-from infra_values import STACKS
 
 
 def _violations(rule, resource) -> list[str]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from infra_values import DIGEST, PROJECT, STACKS
 
 from infra import StackConfigError, load_stack, parse_stack_config, read_stack_file
 from regions import DataClass, Tier
-
-from infra_values import DIGEST, PROJECT, STACKS
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -11,14 +11,13 @@ import subprocess
 import pulumi
 import pytest
 import yaml
+from infra_values import PROJECT, STACKS
 from pulumi.runtime.mocks import MockMonitor
 
 from infra import check_schemas, parse_stack_config, plan_stack, read_stack_file
 from infra.plan import RecordingMocks
 from infra.serving_tier import ServingTier, ServingTierArgs
 from regions import ResidencyError
-
-from infra_values import PROJECT, STACKS
 
 
 def _deployments(plan):

@@ -10,9 +10,9 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
+from test_app import settings
 
 from service import create_app, open_store
-from test_app import settings
 
 SCORING = ("/predict", "/score", "/explain")
 

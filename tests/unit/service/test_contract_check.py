@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from artifacts import Contract, Field
-from artifacts.spec import ColumnType
+from artifacts.bundle import ColumnType, Contract, Field
 from service import ContractViolation, RequestParser
 
 CONTRACT = Contract(version="2.1.0", fields=(

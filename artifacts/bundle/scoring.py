@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import onnxruntime as ort
 
-from artifacts.contract import Contract
+from artifacts.bundle.contract import Contract
 
 METHOD = "baseline-substitution"
 MIN_CONTRIBUTION = 1e-6

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from artifacts.export import ParityReport
-from artifacts.loaders import Dataset
-from artifacts.training import TrainedModel
+from artifacts.bundle import ParityReport
+from artifacts.factory.loaders import Dataset
+from artifacts.factory.training import TrainedModel
 from regions import Region
 
 CARD_FORMAT = "seawall.model_card/v1"

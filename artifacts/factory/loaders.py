@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from artifacts.bundle import sha256_file
+from artifacts.bundle import ColumnType, sha256_file
 from artifacts.errors import DataError
-from artifacts.spec import ColumnSpec, ColumnType, DatasetSpec, Role
+from artifacts.factory.spec import ColumnSpec, DatasetSpec, Role
 
 _MAX_REPORTED = 20  # problems listed in one error; the count says how many more there were
 _EXCEL = (".xls",)

@@ -14,8 +14,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier
 
-from artifacts.keys import certificate_identity
-from artifacts.trust import SignerKind
+from artifacts.signing.keys import certificate_identity
+from artifacts.signing.trust import SignerKind
 
 _FULCIO_ISSUER_V2 = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
 _FULCIO_ISSUER_V1 = ObjectIdentifier("1.3.6.1.4.1.57264.1.1")

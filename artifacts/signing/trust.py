@@ -25,7 +25,7 @@ import yaml
 from cryptography import x509
 
 from artifacts.errors import TrustPolicyError
-from artifacts.keys import fingerprint
+from artifacts.signing.keys import fingerprint
 from regions import Catalogue
 
 POLICY_FORMAT = "seawall.trust_policy/v1"

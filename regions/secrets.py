@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from artifacts.errors import SecretError
+from regions.errors import SecretError
 
 SECRETS_ENV = "SEAWALL_SECRETS"
 DEFAULT_STORE = "file://.seawall/secrets"

@@ -18,27 +18,28 @@ from typing import ContextManager, Protocol
 
 import numpy as np
 
-from artifacts import lineage
-from artifacts.bundle import sha256_bytes, staged_bundle, to_json
-from artifacts.contract import Contract, contract_fields, next_version
-from artifacts.errors import DataError
-from artifacts.export import (
-    TARGET_OPSET,
-    OnnxExport,
+from artifacts.bundle import (
+    Contract,
+    OnnxScorer,
     ParityReport,
-    check_parity,
-    export_pipeline,
+    next_version,
+    sha256_bytes,
+    staged_bundle,
+    to_json,
+    top_reasons,
 )
-from artifacts.golden import build_golden_set
-from artifacts.loaders import Dataset, load_dataset, read_header
-from artifacts.model_card import build_model_card
-from artifacts.reason_codes import build_reason_codes
-from artifacts.scoring import OnnxScorer, top_reasons
-from artifacts.spec import EMBEDDED_SPEC, DatasetSpec, load_spec
-from artifacts.synthetic import DEFAULT_ROWS, DEFAULT_SEED, write_synthetic_csv
-from artifacts.tracking import CONTRACT_ARTIFACT, MlflowRegistry, RegisteredVersion, sqlite_uri
-from artifacts.training import DEFAULT_SEED as TRAIN_SEED
-from artifacts.training import ModelFamily, TrainedModel, fit
+from artifacts.errors import DataError
+from artifacts.factory import lineage
+from artifacts.factory.choices import ModelFamily
+from artifacts.factory.documents import build_golden_set, build_reason_codes, contract_fields
+from artifacts.factory.export import TARGET_OPSET, OnnxExport, check_parity, export_pipeline
+from artifacts.factory.loaders import Dataset, load_dataset, read_header
+from artifacts.factory.model_card import build_model_card
+from artifacts.factory.spec import EMBEDDED_SPEC, DatasetSpec, load_spec
+from artifacts.factory.synthetic import DEFAULT_ROWS, DEFAULT_SEED, write_synthetic_csv
+from artifacts.factory.training import DEFAULT_SEED as TRAIN_SEED
+from artifacts.factory.training import TrainedModel, fit
+from artifacts.registry import CONTRACT_ARTIFACT, MlflowRegistry, RegisteredVersion, sqlite_uri
 from regions import Region, Tier, check_data_classes, load_catalogue, require_tier
 
 PARITY_ROWS = 5_000  # rows through both runtimes (at least 1,000; all rows if fewer)

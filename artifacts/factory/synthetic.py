@@ -15,8 +15,8 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit
 
-DEFAULT_ROWS = 30_000
-DEFAULT_SEED = 20_051_001  # the UCI data's observation month, October 2005
+from artifacts.factory.choices import DEFAULT_ROWS, DEFAULT_SEED
+
 TARGET = "default.payment.next.month"
 DEFAULT_RATE = 0.2212  # share of defaults in the published file
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from artifacts.bundle import ColumnType
 from artifacts.errors import SpecError
 from regions import DataClass
 
@@ -35,11 +36,6 @@ class Role(str, enum.Enum):
     TARGET = "target"
     ID = "id"
     EXCLUDED = "excluded"
-
-
-class ColumnType(str, enum.Enum):
-    NUMERIC = "numeric"
-    CATEGORICAL = "categorical"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,14 +9,21 @@ nullable) bumps MINOR; an identical contract keeps its version.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from artifacts.spec import ColumnType, DatasetSpec
+if TYPE_CHECKING:
+    import pandas as pd
 
 CONTRACT_FORMAT = "seawall.contract/v1"
+
+
+class ColumnType(str, enum.Enum):
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,16 +81,6 @@ class Contract:
                   description=f.get("description", ""))
             for f in data["fields"])
         return cls(version=data["version"], fields=fields, output=Output(**data["output"]))
-
-
-def contract_fields(spec: DatasetSpec, learned: dict[str, tuple[str, ...]]) -> tuple[Field, ...]:
-    """Fields in spec order; categories come from the spec, else from what training saw."""
-    return tuple(
-        Field(name=c.name, type=c.type, nullable=c.nullable, minimum=c.minimum,
-              maximum=c.maximum, description=c.description,
-              categories=(c.categories or learned.get(c.name))
-              if c.type is ColumnType.CATEGORICAL else None)
-        for c in spec.features)
 
 
 def changes(previous: Contract, fields: tuple[Field, ...]) -> tuple[list[str], list[str]]:

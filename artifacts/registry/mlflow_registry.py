@@ -29,7 +29,7 @@ import mlflow  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
-from artifacts.contract import Contract  # noqa: E402
+from artifacts.bundle import Contract
 from artifacts.errors import RegistryError  # noqa: E402
 
 CANDIDATE_ALIAS = "candidate"
@@ -97,9 +97,8 @@ class MlflowRegistry:
                   params: dict, metrics: dict[str, float], tags: dict[str, str],
                   documents: dict[str, dict]) -> Iterator[RegisteredVersion]:
         """Log a run and register its model; undo both if the `with` block raises."""
-        mlflow.set_tracking_uri(self.tracking_uri)
-        mlflow.set_registry_uri(self.tracking_uri)
-        with self._undone_on_failure(model_name, "the candidate") as made:
+        with _process_uris(self.tracking_uri), \
+                self._undone_on_failure(model_name, "the candidate") as made:
             experiment_id = self._experiment(experiment)
             with mlflow.start_run(experiment_id=experiment_id, tags=tags) as run:
                 made.run_id = run_id = run.info.run_id
@@ -235,3 +234,21 @@ def _pip_requirements() -> list[str]:
 
     return [f"{pkg}=={metadata.version(pkg)}" for pkg in
             ("scikit-learn", "numpy", "pandas", "scipy", "cloudpickle")]
+
+
+@contextlib.contextmanager
+def _process_uris(uri: str) -> Iterator[None]:
+    """MLflow's fluent API (`start_run`, `log_model`) reads a process-wide tracking and registry
+    URI, and `set_tracking_uri` also writes it to MLFLOW_TRACKING_URI, which every subprocess
+    then inherits (a later `seawall serve` or CLI call would use this registry). Set both for the
+    block only, and put the process back as it was."""
+    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(saved["MLFLOW_TRACKING_URI"])  # None unsets the variable too
+        mlflow.set_registry_uri(saved["MLFLOW_REGISTRY_URI"])
+        if saved["MLFLOW_REGISTRY_URI"] is None:
+            os.environ.pop("MLFLOW_REGISTRY_URI", None)

@@ -7,7 +7,6 @@ The split is stratified 60/20/20 train/validation/test and seeded, so a run is r
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,19 +18,16 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from artifacts.bundle import ColumnType
 from artifacts.errors import DataError
-from artifacts.loaders import Dataset
-from artifacts.metrics import Metrics, evaluate
-from artifacts.spec import ColumnType, DatasetSpec
+from artifacts.factory.choices import ModelFamily
+from artifacts.factory.loaders import Dataset
+from artifacts.factory.metrics import Metrics, evaluate
+from artifacts.factory.spec import DatasetSpec
 
 DEFAULT_SEED = 42
 MIN_ROWS = 1_000  # the parity gate and the golden set need 1,000 rows
 MIN_CLASS_ROWS = 10  # per class, so that every split holds both classes
-
-
-class ModelFamily(str, enum.Enum):
-    LOGREG = "logreg"
-    GBM = "gbm"
 
 
 @dataclass(frozen=True)

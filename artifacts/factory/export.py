@@ -18,14 +18,18 @@ from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
 from sklearn.pipeline import Pipeline
 
-from artifacts import _onnx_converters
-from artifacts.contract import Contract
+from artifacts.bundle import (
+    PARITY_TOLERANCE,
+    ColumnType,
+    Contract,
+    OnnxScorer,
+    ParityReport,
+    inference_session,
+)
 from artifacts.errors import ParityError
-from artifacts.scoring import OnnxScorer, inference_session
-from artifacts.spec import ColumnType
+from artifacts.factory import _onnx_converters
 
 TARGET_OPSET = {"": 18, "ai.onnx.ml": 3}
-PARITY_TOLERANCE = 1e-5
 MIN_PARITY_ROWS = 1_000
 
 
@@ -35,24 +39,6 @@ class OnnxExport:
     preprocessor: bytes
     opset: dict[str, int]
     ir_version: int
-
-
-@dataclass(frozen=True)
-class ParityReport:
-    rows: int
-    tolerance: float
-    max_abs_diff: float
-    worst_row: int  # position in the frame given to the gate
-    preprocessor_max_abs_diff: float
-
-    @property
-    def passed(self) -> bool:
-        return max(self.max_abs_diff, self.preprocessor_max_abs_diff) <= self.tolerance
-
-    def to_dict(self) -> dict:
-        return {"rows": self.rows, "tolerance": self.tolerance, "max_abs_diff": self.max_abs_diff,
-                "worst_row": self.worst_row, "passed": self.passed,
-                "preprocessor_max_abs_diff": self.preprocessor_max_abs_diff}
 
 
 def export_pipeline(pipeline: Pipeline, contract: Contract) -> OnnxExport:

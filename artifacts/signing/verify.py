@@ -26,15 +26,28 @@ from pathlib import Path
 import model_signing
 import numpy as np
 
-from artifacts.bundle import MANIFEST, SIGNATURE, Bundle, load_bundle, sha256_file
-from artifacts.contract import Contract
-from artifacts.export import PARITY_TOLERANCE
-from artifacts.golden import golden_frame
-from artifacts.reason_codes import ReasonCodes
-from artifacts.scoring import OnnxScorer, top_reasons
-from artifacts.signature import SignatureFacts, SignatureFormatError, read_signature
-from artifacts.trust import Purpose, SignerKind, TrustedSigner, TrustPolicy, load_trust_policy
-from artifacts.verify_report import Check, VerificationReport
+from artifacts.bundle import (
+    MANIFEST,
+    PARITY_TOLERANCE,
+    SIGNATURE,
+    Bundle,
+    Contract,
+    OnnxScorer,
+    ReasonCodes,
+    golden_feeds,
+    load_bundle,
+    sha256_file,
+    top_reasons,
+)
+from artifacts.signing.report import Check, VerificationReport
+from artifacts.signing.signature import SignatureFacts, SignatureFormatError, read_signature
+from artifacts.signing.trust import (
+    Purpose,
+    SignerKind,
+    TrustedSigner,
+    TrustPolicy,
+    load_trust_policy,
+)
 from regions import Catalogue
 
 _TITLES = {
@@ -291,7 +304,7 @@ def _golden(check: Check, bundle: Bundle, facts: SignatureFacts) -> None:
         contract = Contract.from_dict(bundle.document("contract.json"))
         reasons = ReasonCodes.from_dict(bundle.document("reason_codes.json"))
         golden = bundle.document("golden_set.json")
-        feeds = contract.onnx_feeds(golden_frame(golden, contract))
+        feeds = golden_feeds(golden, contract)
         scorer = OnnxScorer.from_bytes(bundle.read("model.onnx"), contract)
         got = scorer.probabilities(feeds)
         got_reasons = top_reasons(scorer.contributions(feeds, reasons.baseline), contract.names,

@@ -16,7 +16,6 @@ signatures (it always re-hashes whole files), Seawall and the library's Python A
 
 from __future__ import annotations
 
-import enum
 import os
 import secrets
 from dataclasses import dataclass
@@ -27,7 +26,8 @@ from cryptography import x509
 
 from artifacts.bundle import SIGNATURE, load_bundle
 from artifacts.errors import SigningError
-from artifacts.keys import (
+from artifacts.signing.choices import Hashing, Method
+from artifacts.signing.keys import (
     certificate_identity,
     ensure_local_key,
     fingerprint,
@@ -38,19 +38,6 @@ from artifacts.keys import (
 
 SHARD_SIZE = 64 << 20
 SHARD_ABOVE = 256 << 20
-
-
-class Method(str, enum.Enum):
-    KEY = "key"
-    CERTIFICATE = "certificate"
-    PKCS11 = "pkcs11"
-    SIGSTORE = "sigstore"
-
-
-class Hashing(str, enum.Enum):
-    AUTO = "auto"
-    FILES = "files"
-    SHARDS = "shards"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,11 +17,9 @@ from pathlib import Path
 
 from artifacts.bundle import MANIFEST, load_bundle, sha256_file
 from artifacts.errors import BundleError, RegistryError, VerificationError
-from artifacts.tracking import PENDING_ALIAS, MlflowRegistry, sqlite_uri
-from artifacts.trust import Purpose
-from artifacts.verification import verify_bundle
-from artifacts.verify_report import VerificationReport
-from regions import Catalogue, Tier, require_tier
+from artifacts.registry.mlflow_registry import PENDING_ALIAS, MlflowRegistry, sqlite_uri
+from artifacts.signing import Purpose, VerificationReport, verify_bundle
+from regions import Catalogue, Tier, region_home, require_tier
 
 IMPORT_EXPERIMENT = "seawall-imports"
 MANIFEST_TAG = "seawall.manifest_sha256"
@@ -36,10 +34,6 @@ class Imported:
     version: str
     alias: str
     report: VerificationReport
-
-
-def region_home(home: Path, region: str) -> Path:
-    return home / "regions" / region
 
 
 def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: Path,

@@ -1,0 +1,28 @@
+"""Model registries and the onshore import: the MLflow registry (embedded SQLite or a server) and
+the verified import of a bundle into a region's registry.
+
+Public API (stable)::
+
+    from artifacts.registry import bundle_for_alias, import_bundle
+
+    imported = import_bundle(path, catalogue=load_catalogue(), region="onshore-hn",
+                             home=Path(".seawall"))
+    path, version = bundle_for_alias(home=Path(".seawall"), region="onshore-hn",
+                                     alias="production")
+"""
+
+from regions import _exports
+
+_EXPORTS = {
+    "CANDIDATE_ALIAS": "artifacts.registry.mlflow_registry",
+    "CONTRACT_ARTIFACT": "artifacts.registry.mlflow_registry",
+    "Imported": "artifacts.registry.bundle_import",
+    "MlflowRegistry": "artifacts.registry.mlflow_registry",
+    "PENDING_ALIAS": "artifacts.registry.mlflow_registry",
+    "RegisteredVersion": "artifacts.registry.mlflow_registry",
+    "bundle_for_alias": "artifacts.registry.bundle_import",
+    "import_bundle": "artifacts.registry.bundle_import",
+    "sqlite_uri": "artifacts.registry.mlflow_registry",
+}
+__getattr__, __dir__ = _exports.lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)
