@@ -6,6 +6,8 @@
 - `artifacts.factory`: the offshore factory (specs, data, training, export, documents); it
   alone needs scikit-learn, skl2onnx and pandas.
 - `artifacts.registry`: the MLflow registry and the verified onshore import.
+- `artifacts.ledger`: the append-only hash-chained log (decisions today) with its SQLite,
+  PostgreSQL and in-memory stores.
 
 Import from the sub-package you need (`from artifacts.bundle import load_bundle`): this package
 imports none of them, so the onshore service never loads the training stack. Errors are in
@@ -16,6 +18,7 @@ from artifacts.errors import (
     ArtifactError,
     BundleError,
     DataError,
+    LedgerError,
     ParityError,
     RegistryError,
     SigningError,
@@ -28,6 +31,7 @@ __all__ = [
     "ArtifactError",
     "BundleError",
     "DataError",
+    "LedgerError",
     "ParityError",
     "RegistryError",
     "SigningError",

@@ -58,3 +58,7 @@ class VerificationError(ArtifactError, Verdict):
     def __init__(self, message: str, report=None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class LedgerError(ArtifactError, Mistake):
+    """A ledger (the decision log) cannot be opened, written or read."""

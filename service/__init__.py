@@ -3,28 +3,19 @@ tamper-evident decision log.
 
 Public API (stable)::
 
-    from service import ServiceSettings, create_app, open_store, verify_chain
+    from service import ServiceSettings, create_app
 
     app = create_app(ServiceSettings(region="onshore-hn", bundle=path,
                                      decision_log=".seawall/regions/onshore-hn/decisions.db"))
     # uvicorn.run(app) -- or `seawall serve`, which runs `app_from_env` in each worker
 
-    report = verify_chain(open_store("postgresql://ledger@db/seawall"))
-    assert report.intact, report.reason
+The decision log's chain and stores are `artifacts.ledger`'s; the group-commit writer that
+appends to it (`DecisionWriter`, `service.log_process`) is the service's.
 
-Imports `artifacts` (bundle loading, verification) and `regions`.
+Imports `artifacts` (bundle, verification, ledger) and `regions`.
 """
 
 from regions import _exports
-from service.decision_log import (
-    ChainReport,
-    Decision,
-    DecisionColumns,
-    DecisionStore,
-    LoggedDecision,
-    open_store,
-    verify_chain,
-)
 from service.errors import DecisionLogError, ServiceError
 from service.log_writer import DecisionWriter
 from service.logs import JsonFormatter, log_config
@@ -49,16 +40,11 @@ __getattr__, __dir__ = _exports.lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "Batch",
-    "ChainReport",
     "ContractViolation",
-    "Decision",
-    "DecisionColumns",
     "DecisionLogError",
-    "DecisionStore",
     "DecisionWriter",
     "Endpoint",
     "JsonFormatter",
-    "LoggedDecision",
     "ModelSet",
     "RequestParser",
     "Role",
@@ -74,6 +60,4 @@ __all__ = [
     "get_settings",
     "load_models",
     "log_config",
-    "open_store",
-    "verify_chain",
 ]

@@ -33,7 +33,9 @@ from typing import NamedTuple
 
 import orjson
 
-from service.decision_log import Decision, DecisionColumns, DecisionStore, open_resolved_store
+from artifacts.errors import LedgerError
+from artifacts.ledger.records import Decision, DecisionColumns
+from artifacts.ledger.stores import DecisionStore, open_resolved_store
 from service.errors import DecisionLogError
 from service.logs import JsonFormatter
 
@@ -63,7 +65,7 @@ class GroupCommitter:
                 self._store = self._open()
             self._store.append(decisions)
         except Exception as e:  # the store's own errors and anything else: never lose silently
-            error = e if isinstance(e, DecisionLogError) else DecisionLogError(
+            error = e if isinstance(e, (LedgerError, DecisionLogError)) else DecisionLogError(
                 f"{self.location}: {type(e).__name__}: {e}")
             log.error("decision log append failed; %d decisions were not logged and are not "
                       "answered: %s", len(decisions), error)
@@ -137,7 +139,7 @@ def serve(reader: FrameReader, write: Callable[[bytes], None]) -> int:
     config = orjson.loads(first[0])
     try:
         committer = GroupCommitter(lambda: open_resolved_store(config["url"]))
-    except DecisionLogError as e:
+    except LedgerError as e:
         write(frame({"ready": False, "error": e.diagnostics()}))
         return 1
     write(frame({"ready": True, "location": committer.location}))

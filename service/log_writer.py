@@ -38,7 +38,8 @@ from pathlib import Path
 
 import orjson
 
-from service.decision_log import DecisionColumns, resolve_url
+from artifacts.errors import LedgerError
+from artifacts.ledger import DecisionColumns, resolve_url
 from service.errors import DecisionLogError
 from service.log_process import FRAME, frame
 
@@ -72,7 +73,10 @@ class DecisionWriter:
 
     async def start(self) -> None:
         """Start the writer process and open the store; `DecisionLogError` if it cannot."""
-        url = resolve_url(self.url)  # here, so the writer process needs no secret store
+        try:
+            url = resolve_url(self.url)  # here, so the writer process needs no secret store
+        except LedgerError as e:
+            raise DecisionLogError(e.diagnostics()) from None
         package_root = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}

@@ -17,8 +17,8 @@ from enum import StrEnum
 import numpy as np
 
 from artifacts.bundle import top_reasons
+from artifacts.ledger import DecisionColumns, features_sha256
 from service.contract_check import Batch
-from service.decision_log import DecisionColumns, features_sha256
 from service.models import ModelSet, ServedModel
 
 

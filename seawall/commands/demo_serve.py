@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import typer
 
+from artifacts.ledger import open_store, verify_chain
 from regions import region_home
 from seawall._console import console
-from service import open_store, verify_chain
 
 
 def serve_and_query(bundle: Path, *, region: str, catalogue: Path, home: Path) -> None:

@@ -10,9 +10,10 @@ from typing import Annotated
 
 import typer
 
+from artifacts.ledger import open_store, verify_chain
 from regions import Tier, load_catalogue, region_home, require_tier
 from seawall._console import DEFAULT_HOME, CatalogueOption, HomeOption, console
-from service import ServiceError, log_config, open_store, verify_chain
+from service import ServiceError, log_config
 
 decisions = typer.Typer(no_args_is_help=True, help="The hash-chained decision log.")
 RegionOption = Annotated[str, typer.Option("--region", "-r", help="Onshore serving region "

@@ -7,7 +7,8 @@ import importlib
 import pytest
 
 FACES = ["regions", "artifacts", "artifacts.bundle", "artifacts.signing", "artifacts.factory",
-         "artifacts.registry", "service", "monitoring", "reporting", "infra"]
+         "artifacts.registry", "artifacts.ledger", "service", "monitoring", "reporting",
+         "infra"]
 
 
 @pytest.mark.parametrize("area", FACES)

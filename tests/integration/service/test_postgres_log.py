@@ -9,14 +9,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from service import (
-    Decision,
-    DecisionLogError,
-    ServiceSettings,
-    create_app,
-    open_store,
-    verify_chain,
-)
+from artifacts.errors import LedgerError
+from artifacts.ledger import Decision, open_store, verify_chain
+from service import ServiceSettings, create_app
 
 
 def decision(i: int) -> Decision:
@@ -70,7 +65,7 @@ def test_concurrent_writers_extend_one_chain(pg_url):
 
 def test_a_password_in_the_url_never_reaches_a_message(postgres):
     url = postgres.replace("seawall@", "seawall:s3cret@").rsplit("/", 1)[0] + "/no_such_db"
-    with pytest.raises(DecisionLogError) as e:
+    with pytest.raises(LedgerError) as e:
         open_store(url)
     assert "s3cret" not in str(e.value) and "***" in str(e.value)
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from server_helpers import start
 
-from service import open_store, verify_chain
+from artifacts.ledger import open_store, verify_chain
 
 
 @pytest.fixture

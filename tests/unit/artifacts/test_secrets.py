@@ -73,11 +73,12 @@ def test_references_resolve_and_plain_values_pass_through():
 
 
 def test_the_decision_log_url_can_come_from_the_secret_store(tmp_path, monkeypatch):
-    from service import DecisionLogError, open_store
+    from artifacts.errors import LedgerError
+    from artifacts.ledger import open_store
 
     LocalSecretStore(tmp_path / "s").put("decision-log-url", str(tmp_path / "decisions.db"))
     monkeypatch.setenv("SEAWALL_SECRETS", f"file://{tmp_path}/s")
     open_store("secret:decision-log-url").close()
     assert (tmp_path / "decisions.db").is_file()
-    with pytest.raises(DecisionLogError, match="decision log: secret 'absent' not found"):
+    with pytest.raises(LedgerError, match="decision log: secret 'absent' not found"):
         open_store("secret:absent")

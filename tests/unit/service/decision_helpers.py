@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service import Decision, DecisionColumns
+from artifacts.ledger import Decision, DecisionColumns
 
 
 def decision(i: int, **changes) -> Decision:

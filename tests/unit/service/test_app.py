@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from service import ServiceSettings, create_app, open_store, verify_chain
+from artifacts.ledger import open_store, verify_chain
+from service import ServiceSettings, create_app
 
 
 def settings(serving, tmp_path, **changes) -> ServiceSettings:

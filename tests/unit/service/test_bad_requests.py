@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from test_app import settings
 
-from service import create_app, open_store
+from artifacts.ledger import open_store
+from service import create_app
 
 SCORING = ("/predict", "/score", "/explain")
 

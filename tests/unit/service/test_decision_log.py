@@ -9,8 +9,9 @@ import orjson
 import pytest
 from decision_helpers import decision
 
-from service import DecisionColumns, DecisionLogError, open_store, verify_chain
-from service.decision_log import GENESIS, canonical, chain, link_hash
+from artifacts.errors import LedgerError
+from artifacts.ledger import GENESIS, DecisionColumns, open_store, verify_chain
+from artifacts.ledger.records import canonical, chain, link_hash
 
 
 @pytest.fixture
@@ -104,11 +105,11 @@ def test_a_rewritten_record_with_a_recomputed_hash_breaks_the_next_link(tmp_path
 
 
 def test_unsupported_urls_are_refused_with_the_scheme_named():
-    with pytest.raises(DecisionLogError, match="mysql://"):
+    with pytest.raises(LedgerError, match="mysql://"):
         open_store("mysql://ledger@db/seawall")
 
 
 def test_an_unwritable_path_is_a_clear_error(tmp_path):
     (tmp_path / "file").write_text("")
-    with pytest.raises(DecisionLogError, match="cannot open the decision log"):
+    with pytest.raises(LedgerError, match="cannot open the decision log"):
         open_store(str(tmp_path / "file" / "decisions.db"))

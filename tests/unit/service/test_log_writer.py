@@ -9,7 +9,8 @@ import signal
 import pytest
 from decision_helpers import decision, request
 
-from service import DecisionLogError, DecisionWriter, open_store, verify_chain
+from artifacts.ledger import open_store, verify_chain
+from service import DecisionLogError, DecisionWriter
 from service.log_process import FRAME, FrameReader, GroupCommitter, frame, groups
 
 

@@ -15,7 +15,8 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from service.decision_log import (
+from artifacts.errors import LedgerError
+from artifacts.ledger.records import (
     COLUMNS,
     GENESIS,
     Decision,
@@ -24,7 +25,6 @@ from service.decision_log import (
     row_decision,
     row_values,
 )
-from service.errors import DecisionLogError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -56,7 +56,7 @@ class SqliteStore:
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as e:
-            raise DecisionLogError(f"{self.location}: cannot open the decision log ({e})") from e
+            raise LedgerError(f"{self.location}: cannot open the decision log ({e})") from e
 
     def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
         try:
@@ -71,7 +71,7 @@ class SqliteStore:
                 raise
             self.db.execute("COMMIT")
         except sqlite3.Error as e:
-            raise DecisionLogError(f"{self.location}: cannot append {len(decisions)} decisions "
+            raise LedgerError(f"{self.location}: cannot append {len(decisions)} decisions "
                                    f"({e})") from e
         return linked
 
@@ -80,7 +80,7 @@ class SqliteStore:
             for row in self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM decisions ORDER BY seq"):
                 yield row_decision(dict(row))
         except sqlite3.Error as e:
-            raise DecisionLogError(f"{self.location}: cannot read the decision log ({e})") from e
+            raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
 
     def close(self) -> None:
         self.db.close()

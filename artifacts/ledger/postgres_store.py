@@ -4,7 +4,7 @@ Appends take a transaction-scoped advisory lock before reading the chain head, s
 worker and every replica of the service extends one chain; `synchronous_commit` stays on, so a
 commit is durable before the service answers. UPDATE and DELETE are refused by a trigger.
 Give the password through `PGPASSWORD` or `~/.pgpass` (libpq), not in the URL; the URL is
-redacted in every message anyway. `hash` has no UNIQUE index, for the reason `_sqlite_log` gives.
+redacted in every message anyway. `hash` has no UNIQUE index, for the reason `sqlite_store` gives.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from collections.abc import Iterator
 import psycopg
 from psycopg.rows import dict_row
 
-from service.decision_log import (
+from artifacts.errors import LedgerError
+from artifacts.ledger.records import (
     COLUMNS,
     GENESIS,
     Decision,
@@ -24,7 +25,6 @@ from service.decision_log import (
     row_decision,
     row_values,
 )
-from service.errors import DecisionLogError
 
 _LOCK_KEY = 0x5EA3A11  # pg_advisory_xact_lock key for the chain head
 _SCHEMA = """
@@ -61,7 +61,7 @@ class PostgresStore:
                 self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
                 self.db.execute(_SCHEMA)
         except psycopg.Error as e:
-            raise DecisionLogError(f"{self.location}: cannot open the decision log "
+            raise LedgerError(f"{self.location}: cannot open the decision log "
                                    f"({_first_line(e)})") from None
 
     def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
@@ -74,7 +74,7 @@ class PostgresStore:
                                             (0, GENESIS)))
                 cur.executemany(_INSERT, [row_values(r) for r in linked])
         except psycopg.Error as e:
-            raise DecisionLogError(f"{self.location}: cannot append {len(decisions)} decisions "
+            raise LedgerError(f"{self.location}: cannot append {len(decisions)} decisions "
                                    f"({_first_line(e)})") from None
         return linked
 
@@ -85,7 +85,7 @@ class PostgresStore:
                 for row in cur:
                     yield row_decision(row)
         except psycopg.Error as e:
-            raise DecisionLogError(f"{self.location}: cannot read the decision log "
+            raise LedgerError(f"{self.location}: cannot read the decision log "
                                    f"({_first_line(e)})") from None
 
     def close(self) -> None:

@@ -1,31 +1,20 @@
-"""The decision log: every scored row, append-only and hash-chained.
+"""The ledger's records: decisions as the service hands them over, as they are stored, and the
+canonical encoding each link of the hash chain covers.
 
 Each record carries the hash of the record before it (`prev_hash`) and its own `hash`, the
 SHA-256 of `prev_hash` and the record's canonical JSON (sorted keys, every field but `hash`).
-Changing, deleting or reordering any record breaks the chain at that record, and
-`verify_chain` names the first broken link. The stores also refuse UPDATE and DELETE with
-triggers; the chain is what proves it when someone with the database's owner rights bypasses
-them. Truncating the newest records is only detectable against a head hash noted elsewhere,
-so `verify_chain` reports the head for the auditor to keep.
-
-Backends implement `DecisionStore`: SQLite in WAL mode (embedded default) and PostgreSQL
-(production), chosen by `open_store(url)`. Appends from several processes serialise on the
-store's write lock, so workers share one chain.
+Changing, deleting or reordering any record breaks the chain at that record (`verify.py`
+names the first broken link). The bytes are fixed: logs written by earlier versions verify.
 """
 
 from __future__ import annotations
 
 import hashlib
 import operator
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 from itertools import repeat
-from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 import orjson
-
-from service.errors import DecisionLogError
 
 GENESIS = "0" * 64
 COLUMNS = ("seq", "request_id", "decided_at", "endpoint", "role", "model_name", "model_version",
@@ -131,91 +120,6 @@ def chain(decisions: list[Decision], last_seq: int, last_hash: str) -> list[Logg
 def features_sha256(values: list) -> str:
     """The digest of one row's feature values, in contract order, as received."""
     return hashlib.sha256(orjson.dumps(values)).hexdigest()
-
-
-class DecisionStore(Protocol):
-    """Where the chain lives. `append` is one transaction under the store's write lock."""
-
-    location: str  # for messages: never carries a password
-
-    def append(self, decisions: list[Decision]) -> list[LoggedDecision]: ...
-
-    def records(self) -> Iterator[LoggedDecision]: ...  # in seq order
-
-    def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    location: str
-    records: int
-    head: str  # hash of the last good record (GENESIS when empty)
-    broken_at: int | None = None  # seq of the first broken record
-    reason: str = ""
-
-    @property
-    def intact(self) -> bool:
-        return self.broken_at is None
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "intact": self.intact}
-
-
-def verify_chain(store: DecisionStore) -> ChainReport:
-    """Walk the chain from the first record; stop at the first broken link."""
-    expected_seq, prev, count = 1, GENESIS, 0
-    for record in store.records():
-        if record.seq != expected_seq:
-            return ChainReport(store.location, count, prev, expected_seq,
-                               f"record {expected_seq} is missing (next present is "
-                               f"{record.seq}): records were deleted")
-        if record.prev_hash != prev:
-            return ChainReport(store.location, count, prev, record.seq,
-                               f"record {record.seq}: prev_hash {record.prev_hash[:16]}… does not "
-                               f"match record {record.seq - 1}'s hash {prev[:16]}…")
-        recomputed = link_hash(record.seq, record.decision, record.prev_hash)
-        if recomputed != record.hash:
-            return ChainReport(store.location, count, prev, record.seq,
-                               f"record {record.seq} (request {record.decision.request_id}): "
-                               f"its content does not hash to its stored hash: it was altered")
-        prev, count, expected_seq = record.hash, count + 1, expected_seq + 1
-    return ChainReport(store.location, count, prev)
-
-
-def resolve_url(url: str) -> str:
-    """A `secret:<name>` URL read from the secret store ($SEAWALL_SECRETS); others unchanged.
-
-    A URL with a password lives in the secret store, not in config or the environment."""
-    if not url.startswith("secret:"):
-        return url
-    from regions.errors import SecretError
-    from regions.secrets import resolve_secret
-
-    try:
-        return resolve_secret(url)
-    except SecretError as e:
-        raise DecisionLogError(f"decision log: {e}") from None
-
-
-def open_store(url: str) -> DecisionStore:
-    """`postgresql://…` for PostgreSQL; `sqlite:///path`, or a plain path, for SQLite;
-    `secret:<name>` for either, read from the secret store ($SEAWALL_SECRETS) when opened."""
-    return open_resolved_store(resolve_url(url))
-
-
-def open_resolved_store(url: str) -> DecisionStore:
-    """`open_store` for a URL that is not a `secret:` reference."""
-    if url.startswith(("postgresql://", "postgres://")):
-        from service._postgres_log import PostgresStore
-
-        return PostgresStore(url)
-    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
-    if "://" in path:
-        raise DecisionLogError(f"decision log {url.split('://')[0]}://…: unsupported; use a "
-                               "SQLite path or a postgresql:// URL")
-    from service._sqlite_log import SqliteStore
-
-    return SqliteStore(Path(path))
 
 
 def row_decision(row: dict) -> LoggedDecision:

@@ -1,0 +1,83 @@
+"""Where the chain lives: the `DecisionStore` protocol, its backends chosen by URL, and an
+in-memory store for the tests of the layers above.
+
+Backends: SQLite in WAL mode (embedded default), PostgreSQL (production), memory (tests). Appends
+from several processes serialise on the store's write lock, so workers share one chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from artifacts.errors import LedgerError
+from artifacts.ledger.records import GENESIS, Decision, LoggedDecision, chain
+from regions import SecretError, resolve_secret
+
+
+class DecisionStore(Protocol):
+    """Where the chain lives. `append` is one transaction under the store's write lock."""
+
+    location: str  # for messages: never carries a password
+
+    def append(self, decisions: list[Decision]) -> list[LoggedDecision]: ...
+
+    def records(self) -> Iterator[LoggedDecision]: ...  # in seq order
+
+    def close(self) -> None: ...
+
+
+def resolve_url(url: str) -> str:
+    """A `secret:<name>` URL read from the secret store ($SEAWALL_SECRETS); others unchanged.
+
+    A URL with a password lives in the secret store, not in config or the environment."""
+    if not url.startswith("secret:"):
+        return url
+    try:
+        return resolve_secret(url)
+    except SecretError as e:
+        raise LedgerError(f"decision log: {e}") from None
+
+
+def open_store(url: str) -> DecisionStore:
+    """`postgresql://…` for PostgreSQL; `sqlite:///path`, or a plain path, for SQLite;
+    `secret:<name>` for either, read from the secret store ($SEAWALL_SECRETS) when opened."""
+    return open_resolved_store(resolve_url(url))
+
+
+def open_resolved_store(url: str) -> DecisionStore:
+    """`open_store` for a URL that is not a `secret:` reference."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from artifacts.ledger.postgres_store import PostgresStore
+
+        return PostgresStore(url)
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+    if "://" in path:
+        raise LedgerError(f"decision log {url.split('://')[0]}://…: unsupported; use a "
+                          "SQLite path or a postgresql:// URL")
+    from artifacts.ledger.sqlite_store import SqliteStore
+
+    return SqliteStore(Path(path))
+
+
+class InMemoryStore:
+    """A chain in a list: the same contract as the real stores, for tests of the layers above
+    (a fake shipped with the package, as httpx ships MockTransport)."""
+
+    location = "memory://"
+
+    def __init__(self) -> None:
+        self.logged: list[LoggedDecision] = []
+
+    def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
+        head = self.logged[-1] if self.logged else None
+        linked = chain(decisions, head.seq if head else 0, head.hash if head else GENESIS)
+        self.logged.extend(linked)
+        return linked
+
+    def records(self) -> Iterator[LoggedDecision]:
+        return iter(list(self.logged))
+
+    def close(self) -> None:
+        pass
