@@ -1,16 +1,14 @@
 """The models a service instance serves, each verified before it is loaded (fail closed).
 
 `load_models` verifies every configured bundle (champion, and the optional canary and shadow
-challenger) with the region's trust policy for purpose `serve`, then reads the files it needs
-once and checks their bytes against the (signed) manifest before the ONNX session is built from
-those same bytes, so a file swapped after verification is never scored. Any failure leaves the
+challenger) with the region's trust policy for purpose `serve` (`open_verified`), and builds the
+ONNX session from the very bytes verification read and proved against the signed manifest, so
+a file swapped after verification is never scored. Any failure leaves the
 service not ready: `/ready` and the log say why, and scoring endpoints answer 503.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from artifacts.bundle import Contract, OnnxScorer, ReasonCodes, changes, golden_feeds
-from artifacts.errors import ArtifactError
-from artifacts.signing import Purpose, verify_bundle
+from artifacts.errors import ArtifactError, VerificationError
+from artifacts.signing import Purpose, open_verified
 from regions import Catalogue
 
 log = logging.getLogger("seawall.service")
@@ -95,36 +93,26 @@ class _Refused(Exception):
 
 
 def _load(role: Role, path: Path, catalogue: Catalogue, region: str) -> ServedModel:
-    report = verify_bundle(path, catalogue=catalogue, region=region, purpose=Purpose.SERVE)
-    if not report.passed:
-        raise _Refused(report.failures() or ["verification did not complete"])
-    manifest_bytes = (path / "manifest.json").read_bytes()
-    manifest = json.loads(manifest_bytes)
-    files = {n: _proven(path, n, manifest) for n in ("model.onnx", "contract.json",
-                                                     "reason_codes.json", "golden_set.json")}
-    contract = Contract.from_dict(json.loads(files["contract.json"]))
-    reasons = ReasonCodes.from_dict(json.loads(files["reason_codes.json"]))
-    scorer = OnnxScorer.from_bytes(files["model.onnx"], contract)
-    _warm(scorer, contract, reasons, json.loads(files["golden_set.json"]))
+    try:
+        verified = open_verified(path, catalogue=catalogue, region=region, purpose=Purpose.SERVE)
+    except VerificationError as e:
+        raise _Refused(e.report.failures() if e.report else [str(e)]) from None
+    # The bytes verification read and proved against the signed manifest: nothing is read or
+    # hashed again, and a file swapped on disk afterwards is never loaded.
+    contract = Contract.from_dict(verified.document("contract.json"))
+    reasons = ReasonCodes.from_dict(verified.document("reason_codes.json"))
+    scorer = OnnxScorer.from_bytes(verified.read("model.onnx"), contract)
+    _warm(scorer, contract, reasons, verified.document("golden_set.json"))
+    report, manifest = verified.report, verified.manifest
     model = ServedModel(
-        role=role, bundle=path.resolve(), name=manifest["model"]["name"],
-        version=str(manifest["model"]["version"]), contract=contract, reasons=reasons,
-        bundle_digest=hashlib.sha256(manifest_bytes).hexdigest(),
-        signer=report.signer.get("claimed", ""), trusted_as=report.signer.get("trusted_as", ""),
-        verified_at=report.verified_at, scorer=scorer)
+        role=role, bundle=path.resolve(), name=manifest.model.name,
+        version=str(manifest.model.version), contract=contract, reasons=reasons,
+        bundle_digest=verified.manifest_sha256, signer=report.signer.get("claimed", ""),
+        trusted_as=report.signer.get("trusted_as", ""), verified_at=report.verified_at,
+        scorer=scorer)
     log.info("serving %s %s v%s from %s (verified: %d checks passed; signer %s)", role.value,
              model.name, model.version, path, len(report.checks), model.signer)
     return model
-
-
-def _proven(path: Path, name: str, manifest: dict) -> bytes:
-    """The file's bytes, if they still hash to the verified manifest's digest."""
-    data = (path / name).read_bytes()
-    expected = manifest["files"].get(name, {}).get("sha256")
-    if hashlib.sha256(data).hexdigest() != expected:
-        raise _Refused([f"{name}: changed after verification (sha256 differs from the signed "
-                        "manifest); not loaded"])
-    return data
 
 
 def _warm(scorer: OnnxScorer, contract: Contract, reasons: ReasonCodes, golden: dict) -> None:

@@ -16,16 +16,16 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
+from artifacts.documents import Document, DocumentError
 from artifacts.errors import BundleError
 
 BUNDLE_FORMAT = "seawall.bundle/v1"
 MANIFEST = "manifest.json"
 SIGNATURE = "model.sig"  # the Sigstore bundle over every other file (model-signing's default name)
-_MANIFEST_FIELDS = ("model", "contract_version", "preprocessor_sha256", "onnx", "mlflow",
-                    "lineage", "origin_region", "tier", "created_at", "files")
 CONTENT_FILES = ("model.onnx", "preprocessor.onnx", "contract.json", "reason_codes.json",
                  "golden_set.json", "model_card.json")
 
@@ -59,15 +59,16 @@ class StagedBundle:
             f.flush()
             os.fsync(f.fileno())
 
-    def write_manifest(self, facts: dict) -> dict:
+    def write_manifest(self, facts: dict) -> Manifest:
         """Hash every file written so far and write manifest.json; returns the manifest."""
         missing = [n for n in CONTENT_FILES if not (self.path / n).is_file()]
         if missing:
             raise BundleError(f"{self.final}: cannot write the manifest, missing {missing}")
         files = {p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
                  for p in sorted(self.path.iterdir()) if p.name != MANIFEST}
-        manifest = {"format": BUNDLE_FORMAT, **facts, "files": files}
-        self.write(MANIFEST, to_json(manifest))
+        manifest = Manifest.from_json({"format": BUNDLE_FORMAT, **facts, "files": files},
+                                      source=f"{self.final}/{MANIFEST}")
+        self.write(MANIFEST, to_json(manifest.to_json()))
         return manifest
 
     def commit(self) -> Path:
@@ -99,12 +100,49 @@ def staged_bundle(parent: Path, name: str) -> Iterator[StagedBundle]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ModelRef:
+    name: str
+    version: str
+    family: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileDigest:
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Manifest(Document):
+    """`manifest.json`: every other file's digest and size, and the facts that reproduce and
+    trace the model."""
+
+    FORMAT: ClassVar[str] = BUNDLE_FORMAT
+    model: ModelRef
+    contract_version: str
+    preprocessor_sha256: str
+    onnx: dict
+    mlflow: dict
+    lineage: dict
+    origin_region: str
+    tier: str
+    created_at: str
+    files: dict[str, FileDigest]
+    libraries: dict = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Bundle:
     """A bundle on disk, as described by its manifest (not yet verified)."""
 
     path: Path
-    manifest: dict
+    manifest: Manifest
+    manifest_bytes: bytes = b""  # as read, so verification proves these very bytes
+
+    @property
+    def manifest_sha256(self) -> str:
+        return sha256_bytes(self.manifest_bytes)
 
     def read(self, name: str) -> bytes:
         return (self.path / name).read_bytes()
@@ -117,7 +155,7 @@ class Bundle:
 
     def digest_problems(self) -> list[str]:
         """Each file missing, added or changed against the manifest, as "expected ... got ..."."""
-        listed = self.manifest.get("files", {})
+        listed = self.manifest.files
         present = {p.name for p in self.path.iterdir() if p.name not in (MANIFEST, SIGNATURE)}
         problems = [f"{n}: listed in the manifest but missing" for n in sorted(listed.keys() - present)]
         problems += [f"{n}: present but not in the manifest" for n in sorted(present - listed.keys())]
@@ -126,8 +164,8 @@ class Bundle:
                 problems.append(f"{name}: listed in the manifest as a file but is not one")
                 continue
             got = sha256_file(self.path / name)
-            if got != listed[name]["sha256"]:
-                problems.append(f"{name}: expected sha256 {listed[name]['sha256']}, got {got}")
+            if got != listed[name].sha256:
+                problems.append(f"{name}: expected sha256 {listed[name].sha256}, got {got}")
         return problems
 
 
@@ -138,17 +176,16 @@ def load_bundle(path: Path | str) -> Bundle:
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
         raise BundleError(f"{path}: no {MANIFEST}; not a Seawall bundle or not fully written")
+    data = manifest_path.read_bytes()
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = json.loads(data.decode("utf-8"))
     except ValueError as e:
         raise BundleError(f"{manifest_path}: not valid JSON ({e})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
-        raise BundleError(f"{manifest_path}: field 'format' must be {BUNDLE_FORMAT!r}")
-    missing = [k for k in _MANIFEST_FIELDS if k not in manifest]
-    if missing:
-        raise BundleError(f"{manifest_path}: field '{missing[0]}' is missing "
-                          f"({len(missing)} missing: {', '.join(missing)})")
-    return Bundle(path=path, manifest=manifest)
+    try:
+        typed = Manifest.from_json(manifest, source=str(manifest_path))
+    except DocumentError as e:
+        raise BundleError(str(e)) from None
+    return Bundle(path=path, manifest=typed, manifest_bytes=data)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -193,7 +193,7 @@ def _record(request: TrainRequest, region: Region, dataset: Dataset, trained: Tr
             })
             registry.attach_bundle(registered, stage.path, {
                 "seawall.contract_version": contract.version,
-                "seawall.manifest_sha256": sha256_bytes(to_json(manifest)),
+                "seawall.manifest_sha256": sha256_bytes(to_json(manifest.to_json())),
                 "seawall.preprocessor_sha256": card["preprocessor_sha256"]})
             bundle = stage.commit()
     return Candidate(bundle=bundle, registered=registered, trained=trained, parity=parity,

@@ -18,7 +18,7 @@ from pathlib import Path
 from artifacts.bundle import MANIFEST, load_bundle, sha256_file
 from artifacts.errors import BundleError, RegistryError, VerificationError
 from artifacts.registry.mlflow_registry import PENDING_ALIAS, MlflowRegistry, sqlite_uri
-from artifacts.signing import Purpose, VerificationReport, verify_bundle
+from artifacts.signing import Purpose, VerificationReport, open_verified
 from regions import Catalogue, Tier, region_home, require_tier
 
 IMPORT_EXPERIMENT = "seawall-imports"
@@ -44,26 +44,29 @@ def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: 
     target = store / "bundles" / source.path.name
     if target.exists():
         raise BundleError(f"{target}: region {region} already holds a bundle of that name")
-    model = source.manifest["model"]["name"]
-    digest = sha256_file(source.path / MANIFEST)
-    registry = MlflowRegistry(tracking_uri or sqlite_uri(store), artifact_root=store / "mlartifacts")
-    already = registry.find_versions(model, MANIFEST_TAG, digest)
-    if already:
-        raise BundleError(f"{source.path}: already imported into {region} as {model} version "
-                          f"{already[-1]}")
+    model = source.manifest.model.name
     staging = target.parent / f".{target.name}.import-{secrets.token_hex(4)}"
     try:
         _copy(source.path, staging)
-        report = verify_bundle(staging, catalogue=catalogue, region=region,
-                               purpose=Purpose.IMPORT, against=source.path)
-        report.bundle = str(target.resolve())
-        if not report.passed:
+        try:  # verified before anything else, so a damaged copy says so
+            verified = open_verified(staging, catalogue=catalogue, region=region,
+                                     purpose=Purpose.IMPORT, against=source.path)
+        except VerificationError as e:
+            e.report.bundle = str(target.resolve())
             raise VerificationError(f"{source.path}: refused by {region}: "
-                                    + "; ".join(report.failures()), report)
+                                    + "; ".join(e.report.failures()), e.report) from None
+        report, digest = verified.report, verified.manifest_sha256
+        report.bundle = str(target.resolve())
+        registry = MlflowRegistry(tracking_uri or sqlite_uri(store),
+                                  artifact_root=store / "mlartifacts")
+        already = registry.find_versions(model, MANIFEST_TAG, digest)
+        if already:
+            raise BundleError(f"{source.path}: already imported into {region} as {model} "
+                              f"version {already[-1]}")
         tags = {MANIFEST_TAG: digest, "seawall.signer": report.signer.get("claimed", ""),
                 "seawall.trusted_as": report.signer.get("trusted_as", ""),
-                "seawall.origin_region": source.manifest["origin_region"],
-                "seawall.origin_version": str(source.manifest["model"]["version"]),
+                "seawall.origin_region": source.manifest.origin_region,
+                "seawall.origin_version": str(source.manifest.model.version),
                 "seawall.verified_at": report.verified_at}
         docs = {"verification/report.json": report.to_dict(),
                 "verification/report.txt": report.to_text()}

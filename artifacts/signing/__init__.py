@@ -28,12 +28,14 @@ _EXPORTS = {
     "ensure_local_key": "artifacts.signing.keys",
     "fingerprint": "artifacts.signing.keys",
     "load_trust_policy": "artifacts.signing.trust",
-    "pkcs11_public_pem": "artifacts.signing.keys",
+    "pkcs11_public_pem": "artifacts.signing.hsm",
     "policy_path": "artifacts.signing.trust",
     "public_pem": "artifacts.signing.keys",
     "read_policy": "artifacts.signing.trust",
     "sign_bundle": "artifacts.signing.sign",
     "verify_bundle": "artifacts.signing.verify",
+    "open_verified": "artifacts.signing.verify",
+    "VerifiedBundle": "artifacts.signing.verify",
 }
 __getattr__, __dir__ = _exports.lazy_exports(__name__, _EXPORTS)
 __all__ = sorted(_EXPORTS)

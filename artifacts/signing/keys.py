@@ -100,18 +100,12 @@ def pkcs11_uri_with_pin(uri: str) -> str:
 
 
 def pkcs11_signing_config(uri: str, modules: tuple[str, ...] = ()):
-    """A model-signing config that signs with an HSM key, and that key's PEM public half."""
+    """A model-signing config that signs with an HSM key."""
     import model_signing
 
     try:
-        config = model_signing.signing.Config().use_pkcs11_signer(
+        return model_signing.signing.Config().use_pkcs11_signer(
             pkcs11_uri=pkcs11_uri_with_pin(uri), module_paths=list(modules))
     except Exception as e:  # PyKCS11 raises its own error types
         raise SigningError(f"PKCS#11 key {redact_pkcs11_uri(uri)} cannot be used: "
                            f"{redact_pkcs11_uri(str(e)) or type(e).__name__}") from None
-    return config, public_pem(config._signer.public_key())  # no public accessor for it
-
-
-def pkcs11_public_pem(uri: str, modules: tuple[str, ...] = ()) -> bytes:
-    """The PEM public half of an HSM key (for enrolling it in a trust policy)."""
-    return pkcs11_signing_config(uri, modules)[1]

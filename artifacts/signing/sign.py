@@ -27,6 +27,7 @@ from cryptography import x509
 from artifacts.bundle import SIGNATURE, load_bundle
 from artifacts.errors import SigningError
 from artifacts.signing.choices import Hashing, Method
+from artifacts.signing.hsm import pkcs11_public_pem
 from artifacts.signing.keys import (
     certificate_identity,
     ensure_local_key,
@@ -141,8 +142,8 @@ def _signer_config(r: SignRequest) -> tuple[model_signing.signing.Config, str, P
             raise SigningError("method pkcs11 needs --pkcs11-uri, e.g. 'pkcs11:token=seawall;"
                                "object=signing?module-path=/usr/lib/softhsm/libsofthsm2.so' "
                                "with the PIN in $SEAWALL_PKCS11_PIN")
-        config, public = pkcs11_signing_config(r.pkcs11_uri, r.pkcs11_modules)
-        return config, "key " + fingerprint(public), None
+        return (pkcs11_signing_config(r.pkcs11_uri, r.pkcs11_modules),
+                "key " + fingerprint(pkcs11_public_pem(r.pkcs11_uri, r.pkcs11_modules)), None)
     return _sigstore_config(config, r), _token_identity(r.identity_token), None
 
 

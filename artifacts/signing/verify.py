@@ -15,13 +15,16 @@ Checks, in order (a later check runs only when the bundle's bytes are proven fir
 
 from __future__ import annotations
 
-import ast
+import json
 import platform
 import tempfile
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 
 import model_signing
 import numpy as np
@@ -32,13 +35,16 @@ from artifacts.bundle import (
     SIGNATURE,
     Bundle,
     Contract,
+    Manifest,
     OnnxScorer,
     ReasonCodes,
     golden_feeds,
     load_bundle,
+    sha256_bytes,
     sha256_file,
     top_reasons,
 )
+from artifacts.errors import VerificationError
 from artifacts.signing.report import Check, VerificationReport
 from artifacts.signing.signature import SignatureFacts, SignatureFormatError, read_signature
 from artifacts.signing.trust import (
@@ -63,15 +69,55 @@ _TITLES = {
 }
 
 
+@dataclass(frozen=True)
+class VerifiedBundle:
+    """A bundle that passed every check, with the bytes that were checked: `read(name)` gives a
+    file as verification read it and proved it against the signed manifest, so whoever serves
+    or imports it neither reads nor hashes it again (and a file swapped on disk afterwards is
+    never used)."""
+
+    path: Path
+    manifest: Manifest
+    manifest_sha256: str  # of manifest.json, whose bytes the signature covers
+    report: VerificationReport
+    contents: Mapping[str, bytes]
+
+    def read(self, name: str) -> bytes:
+        return self.contents[name]
+
+    def document(self, name: str) -> dict:
+        return json.loads(self.contents[name])
+
+
 def verify_bundle(path: Path | str, *, catalogue: Catalogue, region: str,
                   purpose: Purpose = Purpose.IMPORT, against: Path | None = None,
                   manifest_digest: str | None = None) -> VerificationReport:
-    """Verify `path` for `purpose` under `region`'s trust policy.
+    """Verify `path` for `purpose` under `region`'s trust policy; the report says why not.
 
     `against`: another copy that must be identical; `manifest_digest` (`sha256:<hex>`): the
     digest a deployment pinned for manifest.json, so a different (even validly signed) bundle
     is refused.
     """
+    return _verify(path, catalogue, region, purpose, against, manifest_digest)[0]
+
+
+def open_verified(path: Path | str, *, catalogue: Catalogue, region: str,
+                  purpose: Purpose = Purpose.IMPORT, against: Path | None = None,
+                  manifest_digest: str | None = None) -> VerifiedBundle:
+    """`verify_bundle`, returning the verified bundle; a `VerificationError` (holding the report)
+    if any check failed."""
+    report, reads, bundle = _verify(path, catalogue, region, purpose, against, manifest_digest)
+    if not report.passed:
+        raise VerificationError(f"{bundle.path}: refused by {region} for {purpose.value}: "
+                                + "; ".join(report.failures() or ["verification incomplete"]),
+                                report)
+    return VerifiedBundle(bundle.path, bundle.manifest, bundle.manifest_sha256, report,
+                          MappingProxyType(dict(reads.data)))
+
+
+def _verify(path: Path | str, catalogue: Catalogue, region: str, purpose: Purpose,
+            against: Path | None, manifest_digest: str | None
+            ) -> tuple[VerificationReport, _ProvenReads, Bundle]:
     bundle = load_bundle(path)
     policy = load_trust_policy(catalogue, region)
     m = bundle.manifest
@@ -81,8 +127,9 @@ def verify_bundle(path: Path | str, *, catalogue: Catalogue, region: str,
         verifier={"host": platform.node(), "platform": platform.platform(terse=True),
                   "onnxruntime": metadata.version("onnxruntime"),
                   "model_signing": metadata.version("model-signing")},
-        model={**m["model"], "contract_version": m["contract_version"],
-               "origin_region": m["origin_region"], "created_at": m["created_at"]},
+        model={"name": m.model.name, "version": m.model.version, "family": m.model.family,
+               "contract_version": m.contract_version, "origin_region": m.origin_region,
+               "created_at": m.created_at},
         checks=[Check(n, _TITLES[n]) for n in _TITLES
                 if (n != "against" or against) and (n != "pinned" or manifest_digest)])
     check = report.check
@@ -90,21 +137,47 @@ def verify_bundle(path: Path | str, *, catalogue: Catalogue, region: str,
     start = time.perf_counter()
     proven = entry is not None and _signature_and_digests(report, bundle, facts, entry)
     check("digests").seconds = time.perf_counter() - start  # signature + hashing, one pass
+    reads = _ProvenReads(bundle)
     steps = [("manifest", _manifest), ("preprocessor", _preprocessor), ("golden", _golden)]
     for name, step in steps:
         start = time.perf_counter()
         if not proven:
             check(name).skip("the files are not proven to be what a trusted signer signed")
         else:
-            step(check(name), bundle, facts)
+            step(check(name), bundle, facts, reads)
         check(name).seconds = time.perf_counter() - start
     if against is not None:
         _against(check("against"), bundle, Path(against))
     if manifest_digest is not None:
-        actual = f"sha256:{sha256_file(bundle.path / MANIFEST)}"
+        actual = f"sha256:{bundle.manifest_sha256}"
         check("pinned").settle([] if actual == manifest_digest else [
             f"{MANIFEST}: expected {manifest_digest}, got {actual}"], f"{MANIFEST} is {actual}")
-    return report
+    return report, reads, bundle
+
+
+class _ProvenReads:
+    """Files as verification reads them: each once, its bytes checked against the signed
+    manifest's digest as it is read (`_Changed` otherwise)."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle, self.data = bundle, {}
+
+    def read(self, name: str) -> bytes:
+        if name not in self.data:
+            data = self.bundle.read(name)
+            listed = self.bundle.manifest.files.get(name)
+            if listed is None or sha256_bytes(data) != listed.sha256:
+                raise _Changed(f"{name}: its bytes differ from the signed manifest's digest "
+                               "(changed while being verified?)")
+            self.data[name] = data
+        return self.data[name]
+
+    def document(self, name: str) -> dict:
+        return json.loads(self.read(name))
+
+
+class _Changed(Exception):
+    pass
 
 
 def _signer(report: VerificationReport, policy: TrustPolicy, bundle: Bundle, purpose: Purpose
@@ -121,7 +194,7 @@ def _signer(report: VerificationReport, policy: TrustPolicy, bundle: Bundle, pur
     report.signer = {"kind": facts.kind.value, "claimed": facts.claimed,
                      "signed_at": facts.signed_at}
     entry = _matching(policy, facts)
-    model = bundle.manifest["model"]["name"]
+    model = bundle.manifest.model.name
     if entry is None:
         signer.fail(f"{SIGNATURE}: {facts.claimed} is not in {policy.region}'s trust policy "
                     f"({policy.path})")
@@ -169,22 +242,42 @@ def _signature_and_digests(report: VerificationReport, bundle: Bundle, facts: Si
             return False
     with tempfile.TemporaryDirectory(prefix="seawall-verify-") as tmp:
         try:
-            config = _verifier(entry, Path(tmp)).set_hashing_config(_hashing(serialization))
-            config.verify(bundle.path, bundle.path / SIGNATURE)
-        except ValueError as e:
-            if not str(e).startswith("Signature mismatch:"):
-                return _bad_signature(signature, digests, e)
-            signature.ok(f"verified with '{entry.name}' ({entry.described})")
-            digests.fail(*_digest_findings(str(e).removeprefix("Signature mismatch:").strip()))
-            return False
-        except Exception as e:  # cryptography, OpenSSL and sigstore raise their own types
+            _verifier(entry, Path(tmp)).set_hashing_config(_SignatureOnly()).verify(
+                bundle.path, bundle.path / SIGNATURE)
+        except Exception as e:  # cryptography, OpenSSL, sigstore and model-signing's own types
             return _bad_signature(signature, digests, e)
     signature.ok(f"verified with '{entry.name}' ({entry.described})")
+    findings = _digest_findings(facts, _hashing(serialization).hash(bundle.path))
+    if findings:
+        digests.fail(*findings)
+        return False
     resources = facts.resources()
     digests.ok(f"{len(resources)} files, {sum(len(r) for r in resources.values())} signed "
                f"digests ({serialization.get('hash_type')}, {serialization.get('method')}), "
                f"{sum(_size(bundle, f) for f in resources):,} bytes")
     return True
+
+
+class _SignatureOnly(model_signing.hashing.Config):
+    """Lets `verifying.Config.verify` answer about the signature alone.
+
+    model-signing has no public call that checks only the signature: `Config.verify()` checks
+    it, then hashes the files with its hashing config and compares them with the signed
+    statement, and says which step failed only in its message text (which we do not parse).
+    So verification runs twice through public calls: `verify()` with this config, whose
+    "hash" compares equal to any statement (the files are not read), and then the files are
+    hashed with the statement's own hashing config and compared by `_digest_findings`.
+    """
+
+    def hash(self, model_path, *, files_to_hash=None):  # noqa: ARG002  # the public signature
+        return _EqualToAnyManifest()
+
+
+class _EqualToAnyManifest:
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _bad_signature(signature: Check, digests: Check, e: Exception) -> bool:
@@ -227,26 +320,20 @@ def _outside_validity(facts: SignatureFacts) -> str | None:
     return None
 
 
-def _digest_findings(raw: str) -> list[str]:
-    """model-signing's list of differences, as one line per file."""
-    try:
-        items = ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
-        return [raw]
-    extra, missing, changed = set(), set(), set()
-    for item in items:
-        head, _, names = item.partition(": ")
-        if item.startswith("Extra files"):
-            extra |= {_file_of(n) for n in names.split(", ")}
-        elif item.startswith("Missing files"):
-            missing |= {_file_of(n) for n in names.split(", ")}
-        elif item.startswith("Hash mismatch for '"):
-            changed.add(_file_of(item.split("'")[1]))
+def _digest_findings(facts: SignatureFacts, actual) -> list[str]:
+    """Each file whose digests differ between the signed statement and `actual` (a
+    model-signing manifest of the bundle as it is), one line per file."""
+    signed = {r["name"]: r["digest"] for r in facts.statement.get("predicate", {})
+              .get("resources", [])}
+    found = {d.identifier: d.digest.digest_hex for d in actual.resource_descriptors()}
+    changed = {_file_of(n) for n in signed.keys() & found.keys() if signed[n] != found[n]}
+    missing = {_file_of(n) for n in signed.keys() - found.keys()}
+    extra = {_file_of(n) for n in found.keys() - signed.keys()}
     resized = extra & missing  # shard hashing: a file of another length has other shard names
-    return ([f"{f}: changed (its bytes differ from the signed digest)" for f in sorted(changed |
-                                                                                      resized)]
-            + [f"{f}: signed but missing" for f in sorted(missing - resized)]
-            + [f"{f}: present but not signed (added)" for f in sorted(extra - resized)])
+    return ([f"{f}: changed (its bytes differ from the signed digest)"
+             for f in sorted(changed | resized)]
+            + [f"{f}: signed but missing" for f in sorted(missing - resized - changed)]
+            + [f"{f}: present but not signed (added)" for f in sorted(extra - resized - changed)])
 
 
 def _file_of(name: str) -> str:
@@ -258,22 +345,26 @@ def _size(bundle: Bundle, name: str) -> int:
     return (bundle.path / name).stat().st_size
 
 
-def _manifest(check: Check, bundle: Bundle, facts: SignatureFacts) -> None:
-    listed = bundle.manifest["files"]
+def _manifest(check: Check, bundle: Bundle, facts: SignatureFacts, reads: _ProvenReads) -> None:
+    listed = bundle.manifest.files
     signed = facts.resources()
-    problems = [f"{MANIFEST}: lists {n}, which is not signed" for n in sorted(listed.keys() -
+    signed_manifest = _whole_digest(signed.get(MANIFEST, []), len(bundle.manifest_bytes))
+    problems = [] if signed_manifest in (None, bundle.manifest_sha256) else [
+        f"{MANIFEST}: the bytes read ({bundle.manifest_sha256}) are not the signed ones "
+        f"({signed_manifest}); it changed while being verified"]
+    problems += [f"{MANIFEST}: lists {n}, which is not signed" for n in sorted(listed.keys() -
                                                                                signed.keys())]
     problems += [f"{n}: signed but not listed in {MANIFEST}" for n in sorted(signed.keys() -
                                                                               listed.keys() -
                                                                               {MANIFEST})]
     for name in sorted(listed.keys() & signed.keys()):
         size = _size(bundle, name)
-        if listed[name]["bytes"] != size:
-            problems.append(f"{name}: {MANIFEST} says {listed[name]['bytes']} bytes, the signed "
+        if listed[name].bytes != size:
+            problems.append(f"{name}: {MANIFEST} says {listed[name].bytes} bytes, the signed "
                             f"file has {size}")
         whole = _whole_digest(signed[name], size)
-        if whole is not None and whole != listed[name]["sha256"]:
-            problems.append(f"{name}: {MANIFEST} says sha256 {listed[name]['sha256']}, the "
+        if whole is not None and whole != listed[name].sha256:
+            problems.append(f"{name}: {MANIFEST} says sha256 {listed[name].sha256}, the "
                             f"signed digest is {whole}")
     check.settle(problems, f"{len(listed)} files listed, each signed with the same size and digest")
 
@@ -285,7 +376,8 @@ def _whole_digest(resources: list, size: int) -> str | None:
     return None
 
 
-def _preprocessor(check: Check, bundle: Bundle, facts: SignatureFacts) -> None:
+def _preprocessor(check: Check, bundle: Bundle, facts: SignatureFacts,
+                  reads: _ProvenReads) -> None:
     name = "preprocessor.onnx"
     size = _size(bundle, name)
     actual = _whole_digest(facts.resources().get(name, []), size) or sha256_file(bundle.path / name)
@@ -293,22 +385,25 @@ def _preprocessor(check: Check, bundle: Bundle, facts: SignatureFacts) -> None:
     problems = []
     if card != actual:
         problems.append(f"model_card.json: preprocessor_sha256 is {card}, {name} has {actual}")
-    if bundle.manifest["preprocessor_sha256"] != actual:
+    if bundle.manifest.preprocessor_sha256 != actual:
         problems.append(f"{MANIFEST}: preprocessor_sha256 is "
-                        f"{bundle.manifest['preprocessor_sha256']}, {name} has {actual}")
+                        f"{bundle.manifest.preprocessor_sha256}, {name} has {actual}")
     check.settle(problems, f"{name} sha256 {actual} (model card and manifest agree)")
 
 
-def _golden(check: Check, bundle: Bundle, facts: SignatureFacts) -> None:
+def _golden(check: Check, bundle: Bundle, facts: SignatureFacts, reads: _ProvenReads) -> None:
     try:
-        contract = Contract.from_dict(bundle.document("contract.json"))
-        reasons = ReasonCodes.from_dict(bundle.document("reason_codes.json"))
-        golden = bundle.document("golden_set.json")
+        contract = Contract.from_dict(reads.document("contract.json"))
+        reasons = ReasonCodes.from_dict(reads.document("reason_codes.json"))
+        golden = reads.document("golden_set.json")
         feeds = golden_feeds(golden, contract)
-        scorer = OnnxScorer.from_bytes(bundle.read("model.onnx"), contract)
+        scorer = OnnxScorer.from_bytes(reads.read("model.onnx"), contract)
         got = scorer.probabilities(feeds)
         got_reasons = top_reasons(scorer.contributions(feeds, reasons.baseline), contract.names,
                                   reasons.top_n)
+    except _Changed as e:
+        check.fail(str(e))
+        return
     except Exception as e:  # a signed but unusable model: report, never crash the audit
         check.fail(f"model.onnx: cannot be replayed here ({type(e).__name__}: {e})")
         return

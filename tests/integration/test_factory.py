@@ -12,6 +12,7 @@ from mlflow.tracking import MlflowClient
 
 from artifacts.bundle import (
     CONTENT_FILES,
+    ModelRef,
     Contract,
     OnnxScorer,
     StagedBundle,
@@ -60,14 +61,14 @@ def test_candidate_is_registered_with_alias_run_and_lineage_tags(trained):
     assert str(version.version) == candidate.registered.version == "1"
     run = client.get_run(version.run_id)
     tags = run.data.tags
-    assert tags["seawall.data_sha256"] == load_bundle(candidate.bundle).manifest["lineage"]["data_sha256"]
+    assert tags["seawall.data_sha256"] == load_bundle(candidate.bundle).manifest.lineage["data_sha256"]
     assert len(tags["seawall.lock_sha256"]) == 64
     assert tags["seawall.git_sha"] == "uncommitted" or len(tags["seawall.git_sha"]) == 40
     assert tags["seawall.origin_region"] == "offshore-sg"
     assert {"test_auc", "test_ks", "test_gini", "test_brier"} <= run.data.metrics.keys()
     assert 0.6 < run.data.metrics["test_auc"] < 0.95
     assert version.tags["seawall.preprocessor_sha256"] == \
-        load_bundle(candidate.bundle).manifest["preprocessor_sha256"]
+        load_bundle(candidate.bundle).manifest.preprocessor_sha256
 
 
 def test_training_leaves_no_registry_uri_in_the_environment(home, small_csv, monkeypatch):
@@ -83,14 +84,14 @@ def test_training_leaves_no_registry_uri_in_the_environment(home, small_csv, mon
 def test_bundle_holds_every_file_with_matching_digests(trained):
     candidate, _, _ = trained
     bundle = load_bundle(candidate.bundle)
-    assert set(CONTENT_FILES) <= set(bundle.manifest["files"])
+    assert set(CONTENT_FILES) <= set(bundle.manifest.files)
     assert bundle.digest_problems() == []
     m = bundle.manifest
-    assert m["model"] == {"name": "uci-credit-default", "version": "1", "family": "gbm"}
-    assert m["mlflow"]["run_id"] == candidate.registered.run_id
-    assert m["origin_region"] == "offshore-sg" and m["onnx"]["ir_version"] > 0
+    assert m.model == ModelRef(name="uci-credit-default", version="1", family="gbm")
+    assert m.mlflow["run_id"] == candidate.registered.run_id
+    assert m.origin_region == "offshore-sg" and m.onnx["ir_version"] > 0
     card = bundle.document("model_card.json")
-    assert card["preprocessor_sha256"] == m["preprocessor_sha256"]
+    assert card["preprocessor_sha256"] == m.preprocessor_sha256
     assert card["risk_tier"] == "high" and card["limitations"]
     assert "SEX" in card["data"]["excluded"] and "SEX" not in card["data"]["features"]
     assert not any(p.name.startswith(".") for p in candidate.bundle.parent.iterdir())
