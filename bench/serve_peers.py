@@ -218,11 +218,11 @@ class InProcess:
     """onnxruntime in this process on the same 1,000 rows: the batch peer."""
 
     def __init__(self, bundle: Path, golden: dict, batch: list) -> None:
-        from artifacts.bundle.contract import Contract
-        from artifacts.factory.documents import golden_frame
+        from artifacts.bundle import Contract, GoldenSet, golden_feeds
 
         contract = Contract.from_dict(json.loads((bundle / "contract.json").read_text()))
-        self.feeds = contract.onnx_feeds(golden_frame({**golden, "rows": batch}, contract))
+        rows = GoldenSet.from_json({**golden, "rows": batch})
+        self.feeds = golden_feeds(rows, contract)
         self.rows = len(batch)
         self.session = inference_session((bundle / "model.onnx").read_bytes())
         self.session.run(["probabilities"], self.feeds)

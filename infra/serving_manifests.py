@@ -6,6 +6,7 @@ verifies it again itself: a bundle that fails either check never scores (fail cl
 
 from __future__ import annotations
 
+from artifacts import metric_names as names
 from infra.k8s_objects import (
     Obj,
     container,
@@ -135,18 +136,20 @@ def serving_objects(config: StackConfig) -> dict[str, Obj]:
 
 def serving_alert_rules() -> Obj:
     """Alerts on the service's own metrics (see docs/serving.md for what each means)."""
+    requests = names.series(names.HTTP_REQUESTS, "total")
+    latency_buckets = names.series(names.HTTP_REQUEST_DURATION, "bucket")
     return {"name": "seawall-serving", "rules": [
-        {"alert": "SeawallBundleNotVerified", "expr": "min(seawall_bundle_verified) < 1",
+        {"alert": "SeawallBundleNotVerified", "expr": f"min({names.BUNDLE_VERIFIED}) < 1",
          "for": "1m", "labels": {"severity": "P0"},
          "annotations": {"summary": "A serving pod refused its bundle and is not ready."}},
         {"alert": "SeawallServerErrors",
-         "expr": 'sum(rate(seawall_http_requests_total{status=~"5.."}[5m])) '
-                 '/ sum(rate(seawall_http_requests_total[5m])) > 0.01',
+         "expr": f'sum(rate({requests}{{status=~"5.."}}[5m])) '
+                 f'/ sum(rate({requests}[5m])) > 0.01',
          "for": "5m", "labels": {"severity": "P1"},
          "annotations": {"summary": "More than 1% of scoring requests fail with 5xx."}},
         {"alert": "SeawallSlowScoring",
          "expr": "histogram_quantile(0.99, sum by (le) "
-                 "(rate(seawall_http_request_duration_seconds_bucket[5m]))) > 0.05",
+                 f"(rate({latency_buckets}[5m]))) > 0.05",
          "for": "10m", "labels": {"severity": "P2"},
          "annotations": {"summary": "p99 scoring latency is above 50 ms."}},
     ]}

@@ -22,6 +22,7 @@ from regions import (
     ResidencyError,
     Tier,
     check_data_classes,
+    cross_border_ranges,
 )
 
 NAMESPACE = "seawall"  # the Pulumi config namespace: keys are `seawall:<key>`
@@ -114,8 +115,7 @@ def parse_stack_config(values: Mapping[str, Any], *, source: str,
         check_data_classes(region, {c.value: c for c in data_classes}, source=source)
     except ResidencyError as e:
         raise StackConfigError(source, "dataClasses", str(e)) from None
-    forbidden = tuple(net for other in catalogue if other.residency is not region.residency
-                      for net in other.address_ranges)
+    forbidden = cross_border_ranges(catalogue, region)
     config = StackConfig(
         source=source, region=region, forbidden_ranges=forbidden,
         image=reader.image("image"),

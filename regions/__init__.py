@@ -28,7 +28,7 @@ from regions.errors import (
     Verdict,
 )
 from regions.home import region_home
-from regions.residency import check_data_classes, require_tier
+from regions.residency import check_data_classes, cross_border_ranges, require_tier
 from regions.secrets import (
     SECRETS_ENV,
     InMemorySecretStore,
@@ -61,6 +61,7 @@ __all__ = [
     "VaultSecretStore",
     "Verdict",
     "check_data_classes",
+    "cross_border_ranges",
     "load_catalogue",
     "open_secret_store",
     "region_home",

@@ -6,7 +6,8 @@ rather than cleaned up afterwards (Decree 53/2022 Art 26; Law 91/2025/QH15 on pe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ipaddress
+from collections.abc import Iterable, Mapping
 
 from regions._model import DataClass, Region, Tier
 from regions.errors import ResidencyError
@@ -34,3 +35,12 @@ def check_data_classes(region: Region, columns: Mapping[str, DataClass], *, sour
             f"{source}: region '{region.name}' ({region.residency.value}) may hold only "
             f"{allowed} data, but {listed}. Nothing was read. Anonymise or drop these columns "
             f"before the data leaves the onshore region.")
+
+
+def cross_border_ranges(catalogue: Iterable[Region], region: Region
+                        ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The address ranges of every region across the border from `region` (of another
+    residency): no egress from `region` may reach them. The one place this rule is computed;
+    the stack config and the policy pack both ask it."""
+    return tuple(net for other in catalogue if other.residency is not region.residency
+                 for net in other.address_ranges)

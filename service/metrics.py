@@ -21,6 +21,8 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from artifacts import metric_names as names
+
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25,
                    0.5, 1.0, 2.5)
 PROBABILITY_BUCKETS = tuple(round(0.05 * i, 2) for i in range(1, 21))
@@ -35,26 +37,26 @@ class ServiceMetrics:
 
     def __init__(self) -> None:
         self.registry = r = CollectorRegistry()
-        self.requests = Counter("seawall_http_requests", "HTTP requests answered.",
+        self.requests = Counter(names.HTTP_REQUESTS, "HTTP requests answered.",
                                 ["endpoint", "status", "model_version"], registry=r)
-        self.latency = Histogram("seawall_http_request_duration_seconds",
+        self.latency = Histogram(names.HTTP_REQUEST_DURATION,
                                  "Time from request start to the last response byte.",
                                  ["endpoint"], buckets=LATENCY_BUCKETS, registry=r)
-        self.in_flight = Gauge("seawall_http_requests_in_flight", "Requests being served.",
+        self.in_flight = Gauge(names.HTTP_REQUESTS_IN_FLIGHT, "Requests being served.",
                                registry=r, multiprocess_mode="livesum")
-        self.scores = Histogram("seawall_score_probability_of_default",
+        self.scores = Histogram(names.SCORE_PROBABILITY,
                                 "Scored probabilities of default.",
                                 ["model_version", "role"], buckets=PROBABILITY_BUCKETS,
                                 registry=r)
-        self.violations = Counter("seawall_contract_violations",
+        self.violations = Counter(names.CONTRACT_VIOLATIONS,
                                   "Contract violations in rejected requests.", ["field", "rule"],
                                   registry=r)
-        self.bundle_verified = Gauge("seawall_bundle_verified",
+        self.bundle_verified = Gauge(names.BUNDLE_VERIFIED,
                                      "1 if the configured bundle passed verification at start-up "
                                      "and is served, else 0.", ["role"], registry=r,
                                      multiprocess_mode="livemin")
         self._children: dict[tuple, object] = {}
-        self.decisions = Counter("seawall_decisions_logged", "Decisions committed to the "
+        self.decisions = Counter(names.DECISIONS_LOGGED, "Decisions committed to the "
                                  "decision log.", registry=r)
 
     def observe_request(self, endpoint: str, status: int, model_version: str,

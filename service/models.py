@@ -16,7 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from artifacts.bundle import Contract, OnnxScorer, ReasonCodes, changes, golden_feeds
+from artifacts.bundle import (
+    Contract,
+    GoldenSet,
+    OnnxScorer,
+    ReasonCodes,
+    changes,
+    golden_feeds,
+)
 from artifacts.errors import ArtifactError, VerificationError
 from artifacts.signing import Purpose, open_verified
 from regions import Catalogue
@@ -102,22 +109,23 @@ def _load(role: Role, path: Path, catalogue: Catalogue, region: str) -> ServedMo
     contract = Contract.from_dict(verified.document("contract.json"))
     reasons = ReasonCodes.from_dict(verified.document("reason_codes.json"))
     scorer = OnnxScorer.from_bytes(verified.read("model.onnx"), contract)
-    _warm(scorer, contract, reasons, verified.document("golden_set.json"))
+    _warm(scorer, contract, reasons, GoldenSet.from_json(verified.document("golden_set.json")))
     report, manifest = verified.report, verified.manifest
     model = ServedModel(
         role=role, bundle=path.resolve(), name=manifest.model.name,
         version=str(manifest.model.version), contract=contract, reasons=reasons,
-        bundle_digest=verified.manifest_sha256, signer=report.signer.get("claimed", ""),
-        trusted_as=report.signer.get("trusted_as", ""), verified_at=report.verified_at,
+        bundle_digest=verified.manifest_sha256, signer=report.signer.claimed,
+        trusted_as=report.signer.trusted_as, verified_at=report.verified_at,
         scorer=scorer)
     log.info("serving %s %s v%s from %s (verified: %d checks passed; signer %s)", role.value,
              model.name, model.version, path, len(report.checks), model.signer)
     return model
 
 
-def _warm(scorer: OnnxScorer, contract: Contract, reasons: ReasonCodes, golden: dict) -> None:
+def _warm(scorer: OnnxScorer, contract: Contract, reasons: ReasonCodes, golden: GoldenSet
+          ) -> None:
     """Run the first golden rows once, so the first request does not pay for lazy set-up."""
-    feeds = golden_feeds({**golden, "rows": golden["rows"][:8]}, contract)
+    feeds = golden_feeds(golden.head(8), contract)
     for n in (1, len(next(iter(feeds.values())))):
         sub = {k: np.ascontiguousarray(v[:n]) for k, v in feeds.items()}
         scorer.probabilities(sub)

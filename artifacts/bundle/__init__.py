@@ -16,12 +16,16 @@ from regions import _exports
 
 _EXPORTS = {
     "BUNDLE_FORMAT": "artifacts.bundle.manifest",
+    "CARD_FORMAT": "artifacts.bundle.model_card",
+    "ModelCardFacts": "artifacts.bundle.model_card",
     "Bundle": "artifacts.bundle.manifest",
     "CONTENT_FILES": "artifacts.bundle.manifest",
     "ColumnType": "artifacts.bundle.contract",
     "Contract": "artifacts.bundle.contract",
     "Field": "artifacts.bundle.contract",
     "GOLDEN_FORMAT": "artifacts.bundle.golden",
+    "GoldenExpected": "artifacts.bundle.golden",
+    "GoldenSet": "artifacts.bundle.golden",
     "MANIFEST": "artifacts.bundle.manifest",
     "FileDigest": "artifacts.bundle.manifest",
     "Manifest": "artifacts.bundle.manifest",

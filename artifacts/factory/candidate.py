@@ -170,13 +170,13 @@ def _record(request: TrainRequest, region: Region, dataset: Dataset, trained: Tr
             stage.write("preprocessor.onnx", exported.preprocessor)
             stage.write("contract.json", to_json(contract.to_dict()))
             stage.write("reason_codes.json", to_json(reasons.to_dict()))
-            stage.write("golden_set.json", to_json(golden))
-            stage.write("model_card.json", to_json(card))
+            stage.write("golden_set.json", to_json(golden.to_json()))
+            stage.write("model_card.json", to_json(card.to_json()))
             manifest = stage.write_manifest({
                 "model": {"name": model_name, "version": registered.version,
                           "family": trained.family.value},
                 "contract_version": contract.version,
-                "preprocessor_sha256": card["preprocessor_sha256"],
+                "preprocessor_sha256": card.preprocessor_sha256,
                 "onnx": {"target_opset": TARGET_OPSET, "opset_import": exported.opset,
                          "ir_version": exported.ir_version},
                 "libraries": lineage.library_versions(),
@@ -194,7 +194,7 @@ def _record(request: TrainRequest, region: Region, dataset: Dataset, trained: Tr
             registry.attach_bundle(registered, stage.path, {
                 "seawall.contract_version": contract.version,
                 "seawall.manifest_sha256": sha256_bytes(to_json(manifest.to_json())),
-                "seawall.preprocessor_sha256": card["preprocessor_sha256"]})
+                "seawall.preprocessor_sha256": card.preprocessor_sha256})
             bundle = stage.commit()
     return Candidate(bundle=bundle, registered=registered, trained=trained, parity=parity,
                      contract=contract, dataset_rows=dataset.rows)

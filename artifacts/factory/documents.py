@@ -12,7 +12,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from artifacts.bundle import GOLDEN_FORMAT, ColumnType, Contract, Field, ReasonCodes
+from artifacts.bundle import (
+    ColumnType,
+    Contract,
+    Field,
+    GoldenExpected,
+    GoldenSet,
+    ReasonCodes,
+)
 from artifacts.factory.spec import DatasetSpec
 
 TOP_N = 4  # adverse-action notices conventionally list up to four principal reasons
@@ -29,18 +36,16 @@ def contract_fields(spec: DatasetSpec, learned: dict[str, tuple[str, ...]]) -> t
 
 
 def build_golden_set(frame: pd.DataFrame, contract: Contract, probabilities: np.ndarray,
-                     reasons: list[list[str]], *, source: str) -> dict:
-    rows = []
-    for record in frame[contract.names].itertuples(index=False, name=None):
-        rows.append([_json_value(v) for v in record])
-    return {"format": GOLDEN_FORMAT, "source": source, "columns": contract.names, "rows": rows,
-            "expected": {"probability": [float(p) for p in probabilities],
-                         "reason_codes": reasons}}
+                     reasons: list[list[str]], *, source: str) -> GoldenSet:
+    rows = [[_json_value(v) for v in record]
+            for record in frame[contract.names].itertuples(index=False, name=None)]
+    return GoldenSet(source=source, columns=contract.names, rows=rows, expected=GoldenExpected(
+        probability=[float(p) for p in probabilities], reason_codes=reasons))
 
 
-def golden_frame(golden: dict, contract: Contract) -> pd.DataFrame:
+def golden_frame(golden: GoldenSet, contract: Contract) -> pd.DataFrame:
     """The golden rows as a frame typed like training data (NaN / "" for missing)."""
-    frame = pd.DataFrame(golden["rows"], columns=golden["columns"], dtype=object)
+    frame = pd.DataFrame(golden.rows, columns=golden.columns, dtype=object)
     for f in contract.fields:
         if f.type is ColumnType.NUMERIC:
             frame[f.name] = pd.to_numeric(frame[f.name]).astype(np.float64)

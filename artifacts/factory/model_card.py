@@ -1,26 +1,20 @@
-"""Model-card facts (`model_card.json`): what the model is for, what it was trained on, how it
-performs, what it must not be used for, and the hash of its preprocessor. The bilingual,
-rendered card is the reporting area's job; this file holds the facts it renders.
-"""
+"""Building the model-card facts (`artifacts.bundle.ModelCardFacts`) from a training run."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from artifacts.bundle import ParityReport
+from artifacts.bundle import CARD_FORMAT, ModelCardFacts, ParityReport
 from artifacts.factory.loaders import Dataset
 from artifacts.factory.training import TrainedModel
 from regions import Region
 
-CARD_FORMAT = "seawall.model_card/v1"
-
-
 def build_model_card(*, model_name: str, dataset: Dataset, trained: TrainedModel, region: Region,
                      preprocessor_sha256: str, model_sha256: str, contract_version: str,
-                     parity: ParityReport, created_at: str) -> dict:
+                     parity: ParityReport, created_at: str) -> ModelCardFacts:
     spec, card = dataset.spec, dataset.spec.card
     classes = Counter(c.data_class.value for c in spec.columns)
-    return {
+    return ModelCardFacts.from_json({
         "format": CARD_FORMAT,
         "model": {"name": model_name, "family": trained.family.value,
                   "estimator": type(trained.pipeline.named_steps["model"]).__name__,
@@ -46,4 +40,4 @@ def build_model_card(*, model_name: str, dataset: Dataset, trained: TrainedModel
         "trained_in": {"region": region.name, "jurisdiction": region.jurisdiction,
                        "residency": region.residency.value},
         "created_at": created_at,
-    }
+    }, source="model_card.json")

@@ -7,14 +7,20 @@ against a head hash noted elsewhere, so `verify_chain` reports the head for the 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from artifacts.documents import Document
 
 from artifacts.ledger.records import GENESIS, link_hash
 from artifacts.ledger.stores import DecisionStore
 
 
 @dataclass(frozen=True)
-class ChainReport:
+class ChainReport(Document):
+    """What walking a chain found: how many records verify, the head, the first broken link."""
+
+    FORMAT: ClassVar[str] = "seawall.chain_report/v1"
     location: str
     records: int
     head: str  # hash of the last good record (GENESIS when empty)
@@ -25,8 +31,8 @@ class ChainReport:
     def intact(self) -> bool:
         return self.broken_at is None
 
-    def to_dict(self) -> dict:
-        return {**asdict(self), "intact": self.intact}
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "intact": self.intact}
 
 
 def verify_chain(store: DecisionStore) -> ChainReport:

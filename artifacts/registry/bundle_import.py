@@ -63,12 +63,12 @@ def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: 
         if already:
             raise BundleError(f"{source.path}: already imported into {region} as {model} "
                               f"version {already[-1]}")
-        tags = {MANIFEST_TAG: digest, "seawall.signer": report.signer.get("claimed", ""),
-                "seawall.trusted_as": report.signer.get("trusted_as", ""),
+        tags = {MANIFEST_TAG: digest, "seawall.signer": report.signer.claimed,
+                "seawall.trusted_as": report.signer.trusted_as,
                 "seawall.origin_region": source.manifest.origin_region,
                 "seawall.origin_version": str(source.manifest.model.version),
                 "seawall.verified_at": report.verified_at}
-        docs = {"verification/report.json": report.to_dict(),
+        docs = {"verification/report.json": report.to_json(),
                 "verification/report.txt": report.to_text()}
         with registry.imported_version(experiment=IMPORT_EXPERIMENT, model_name=model,
                                        bundle_dir=staging, documents=docs, tags=tags) as version:

@@ -7,8 +7,31 @@ both to the registered version.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar, Self
+
+from artifacts.documents import Document
 
 REPORT_FORMAT = "seawall.verification_report/v1"
+
+
+@dataclass(kw_only=True)
+class SignerFacts:
+    """Who signed, as the signature claims it, and the trust-policy entry that matched."""
+
+    kind: str = ""
+    claimed: str = ""
+    signed_at: str | None = None  # only Sigstore's transparency log attests a time
+    trusted_as: str = ""
+
+
+@dataclass(kw_only=True)
+class VerifierFacts:
+    """Where the verification ran, and with which libraries."""
+
+    host: str
+    platform: str
+    onnxruntime: str
+    model_signing: str
 
 
 @dataclass
@@ -44,15 +67,18 @@ class Check:
 
 
 @dataclass
-class VerificationReport:
+class VerificationReport(Document):
+    """Filled in check by check while a bundle is verified, then filed (`to_json`)."""
+
+    FORMAT: ClassVar[str] = REPORT_FORMAT
     bundle: str
     region: str
     purpose: str
     trust_policy: str
     verified_at: str
-    verifier: dict
+    verifier: VerifierFacts
     model: dict = field(default_factory=dict)
-    signer: dict = field(default_factory=dict)
+    signer: SignerFacts = field(default_factory=SignerFacts)
     checks: list[Check] = field(default_factory=list)
 
     @property
@@ -66,10 +92,16 @@ class VerificationReport:
         """One line per failed check and finding: "<check>: <file>: <what>"."""
         return [f"{c.name}: {d}" for c in self.checks if c.passed is False for d in c.details]
 
-    def to_dict(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
         doc["checks"] = [{**asdict(c), "status": c.status} for c in self.checks]
         return {"format": REPORT_FORMAT, "passed": self.passed, **doc}
+
+    @classmethod
+    def from_json(cls, doc: object, *, source: str = "verification report") -> Self:
+        if isinstance(doc, dict) and not doc.get("signer"):
+            doc = {**doc, "signer": {}}  # unsigned bundles were filed with an empty signer
+        return super().from_json(doc, source=source)
 
     def to_text(self) -> str:
         passed = sum(c.passed is True for c in self.checks)
@@ -82,13 +114,13 @@ class VerificationReport:
             f"at {model.get('created_at', '?')}",
             f"  region       {self.region} (purpose: {self.purpose}); trust policy "
             f"{self.trust_policy}",
-            f"  signed by    {self.signer.get('claimed', 'nobody (unsigned)')}"
-            + (f", trusted as '{self.signer['trusted_as']}'" if self.signer.get("trusted_as")
-               else ""),
-            f"  signed at    {self.signer.get('signed_at') or 'not attested (only Sigstore adds a timestamp)'}",
-            f"  verified     {self.verified_at} on {self.verifier.get('host')} "
-            f"({self.verifier.get('platform')}), onnxruntime {self.verifier.get('onnxruntime')}, "
-            f"model-signing {self.verifier.get('model_signing')}",
+            f"  signed by    {self.signer.claimed or 'nobody (unsigned)'}"
+            + (f", trusted as '{self.signer.trusted_as}'" if self.signer.trusted_as else ""),
+            f"  signed at    "
+            f"{self.signer.signed_at or 'not attested (only Sigstore adds a timestamp)'}",
+            f"  verified     {self.verified_at} on {self.verifier.host} "
+            f"({self.verifier.platform}), onnxruntime {self.verifier.onnxruntime}, "
+            f"model-signing {self.verifier.model_signing}",
             f"  result       {'PASS' if self.passed else 'FAIL'} ({passed} of {len(self.checks)} "
             "checks passed)",
             "",

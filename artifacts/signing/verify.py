@@ -35,7 +35,9 @@ from artifacts.bundle import (
     SIGNATURE,
     Bundle,
     Contract,
+    GoldenSet,
     Manifest,
+    ModelCardFacts,
     OnnxScorer,
     ReasonCodes,
     golden_feeds,
@@ -44,8 +46,9 @@ from artifacts.bundle import (
     sha256_file,
     top_reasons,
 )
+from artifacts.documents import DocumentError
 from artifacts.errors import VerificationError
-from artifacts.signing.report import Check, VerificationReport
+from artifacts.signing.report import Check, SignerFacts, VerificationReport, VerifierFacts
 from artifacts.signing.signature import SignatureFacts, SignatureFormatError, read_signature
 from artifacts.signing.trust import (
     Purpose,
@@ -124,9 +127,9 @@ def _verify(path: Path | str, catalogue: Catalogue, region: str, purpose: Purpos
     report = VerificationReport(
         bundle=str(bundle.path.resolve()), region=region, purpose=purpose.value,
         trust_policy=str(policy.path), verified_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        verifier={"host": platform.node(), "platform": platform.platform(terse=True),
-                  "onnxruntime": metadata.version("onnxruntime"),
-                  "model_signing": metadata.version("model-signing")},
+        verifier=VerifierFacts(host=platform.node(), platform=platform.platform(terse=True),
+                               onnxruntime=metadata.version("onnxruntime"),
+                               model_signing=metadata.version("model-signing")),
         model={"name": m.model.name, "version": m.model.version, "family": m.model.family,
                "contract_version": m.contract_version, "origin_region": m.origin_region,
                "created_at": m.created_at},
@@ -191,8 +194,8 @@ def _signer(report: VerificationReport, policy: TrustPolicy, bundle: Bundle, pur
         signature.skip("there is no readable signature")
         report.check("digests").skip("there is no readable signature")
         return None, None
-    report.signer = {"kind": facts.kind.value, "claimed": facts.claimed,
-                     "signed_at": facts.signed_at}
+    report.signer = SignerFacts(kind=facts.kind.value, claimed=facts.claimed,
+                                signed_at=facts.signed_at)
     entry = _matching(policy, facts)
     model = bundle.manifest.model.name
     if entry is None:
@@ -201,7 +204,7 @@ def _signer(report: VerificationReport, policy: TrustPolicy, bundle: Bundle, pur
         signature.skip("the region holds no key or root for this signer")
         report.check("digests").skip("the signature cannot be checked")
         return facts, None
-    report.signer["trusted_as"] = entry.name
+    report.signer.trusted_as = entry.name
     if entry.allows(purpose, model):
         signer.ok(f"'{entry.name}': {entry.described}, trusted for "
                   f"{', '.join(sorted(p.value for p in entry.purposes))} of {list(entry.models)}")
@@ -381,7 +384,12 @@ def _preprocessor(check: Check, bundle: Bundle, facts: SignatureFacts,
     name = "preprocessor.onnx"
     size = _size(bundle, name)
     actual = _whole_digest(facts.resources().get(name, []), size) or sha256_file(bundle.path / name)
-    card = bundle.document("model_card.json").get("preprocessor_sha256")
+    try:
+        card = ModelCardFacts.from_json(reads.document("model_card.json"),
+                                        source="model_card.json").preprocessor_sha256
+    except (_Changed, DocumentError, ValueError) as e:
+        check.fail(str(e))
+        return
     problems = []
     if card != actual:
         problems.append(f"model_card.json: preprocessor_sha256 is {card}, {name} has {actual}")
@@ -395,7 +403,8 @@ def _golden(check: Check, bundle: Bundle, facts: SignatureFacts, reads: _ProvenR
     try:
         contract = Contract.from_dict(reads.document("contract.json"))
         reasons = ReasonCodes.from_dict(reads.document("reason_codes.json"))
-        golden = reads.document("golden_set.json")
+        golden = GoldenSet.from_json(reads.document("golden_set.json"),
+                                     source="golden_set.json")
         feeds = golden_feeds(golden, contract)
         scorer = OnnxScorer.from_bytes(reads.read("model.onnx"), contract)
         got = scorer.probabilities(feeds)
@@ -407,7 +416,7 @@ def _golden(check: Check, bundle: Bundle, facts: SignatureFacts, reads: _ProvenR
     except Exception as e:  # a signed but unusable model: report, never crash the audit
         check.fail(f"model.onnx: cannot be replayed here ({type(e).__name__}: {e})")
         return
-    expected = np.asarray(golden["expected"]["probability"], dtype=np.float64)
+    expected = np.asarray(golden.expected.probability, dtype=np.float64)
     if got.shape != expected.shape:
         check.fail(f"golden_set.json: {len(expected)} expected scores for {len(got)} rows")
         return
@@ -418,11 +427,11 @@ def _golden(check: Check, bundle: Bundle, facts: SignatureFacts, reads: _ProvenR
         problems.append(f"golden_set.json: {int((diff > PARITY_TOLERANCE).sum())} of {len(diff)} "
                         f"rows differ by more than {PARITY_TOLERANCE:g} (worst: row {worst}, "
                         f"|Δ| {diff[worst]:.3e})")
-    moved = [i for i, (a, b) in enumerate(zip(got_reasons, golden["expected"]["reason_codes"]))
+    moved = [i for i, (a, b) in enumerate(zip(got_reasons, golden.expected.reason_codes))
              if list(a) != list(b)]
     if moved:
         problems.append(f"golden_set.json: reason codes differ on {len(moved)} rows (first: row "
-                        f"{moved[0]}, expected {golden['expected']['reason_codes'][moved[0]]}, "
+                        f"{moved[0]}, expected {golden.expected.reason_codes[moved[0]]}, "
                         f"got {got_reasons[moved[0]]})")
     check.settle(problems, f"{len(diff)} rows, max |Δ| {float(diff.max(initial=0.0)):.2e}; "
                  "reason codes identical on every row")

@@ -7,7 +7,7 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from regions import Catalogue, Region, load_catalogue
+from regions import Catalogue, Region, cross_border_ranges, load_catalogue
 
 SERVING_COMPONENT = "seawall:serving:ServingTier"
 _POD_TEMPLATE_PATHS = {
@@ -70,6 +70,5 @@ def kind_of(resource_type: str) -> str:
     return resource_type.rsplit(":", 1)[-1] if resource_type.startswith("kubernetes:") else ""
 
 
-def cross_border_ranges(region: Region) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [net for other in catalogue() if other.residency is not region.residency
-            for net in other.address_ranges]
+def forbidden_ranges(region: Region) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return cross_border_ranges(catalogue(), region)

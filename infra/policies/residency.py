@@ -24,7 +24,7 @@ from pulumi_policy import (
 from infra.policies._resources import (
     annotations,
     containers,
-    cross_border_ranges,
+    forbidden_ranges,
     is_serving,
     kind_of,
     pod_spec,
@@ -121,7 +121,7 @@ def no_egress_across_border(args: ResourceValidationArgs, report: ReportViolatio
     region = region_of(args.urn)
     if kind_of(args.resource_type) != "NetworkPolicy" or region is None:
         return
-    forbidden = cross_border_ranges(region)
+    forbidden = forbidden_ranges(region)
     for rule in (args.props.get("spec") or {}).get("egress") or []:
         for peer in rule.get("to") or []:
             cidr = (peer.get("ipBlock") or {}).get("cidr")

@@ -110,7 +110,7 @@ def verify_decisions(
     finally:
         store.close()
     if as_json:
-        console.print_json(json.dumps(report.to_dict()))
+        console.print_json(json.dumps(report.to_json()))
     elif report.intact:
         console.print(f"[green]✓[/] {report.location}: {report.records} decisions, chain intact; "
                       f"head {report.head}\n  (keep the head: a later check that no longer "

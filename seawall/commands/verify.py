@@ -73,7 +73,7 @@ def import_(
 
 def show(report: VerificationReport, as_json: bool) -> None:
     if as_json:
-        console.print_json(json.dumps(report.to_dict()))
+        console.print_json(json.dumps(report.to_json()))
         return
     colours = {"PASS": "green", "FAIL": "red", "SKIP": "yellow"}
     for line in report.to_text().splitlines():

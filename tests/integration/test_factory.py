@@ -12,7 +12,9 @@ from mlflow.tracking import MlflowClient
 
 from artifacts.bundle import (
     CONTENT_FILES,
+    GoldenSet,
     ModelRef,
+    golden_feeds,
     Contract,
     OnnxScorer,
     StagedBundle,
@@ -100,16 +102,21 @@ def test_bundle_holds_every_file_with_matching_digests(trained):
 def test_golden_set_replays_on_onnxruntime_with_identical_reasons(trained):
     bundle = load_bundle(trained[0].bundle)
     contract = Contract.from_dict(bundle.document("contract.json"))
-    golden = bundle.document("golden_set.json")
+    golden = GoldenSet.from_json(bundle.document("golden_set.json"))
     reasons = bundle.document("reason_codes.json")
-    assert len(golden["rows"]) >= 1_000
+    assert len(golden.rows) >= 1_000
     scorer = OnnxScorer.from_bytes(bundle.read("model.onnx"), contract)
     feeds = contract.onnx_feeds(golden_frame(golden, contract))
+    numpy_only = golden_feeds(golden, contract)  # what the onshore side uses: no pandas
+    assert feeds.keys() == numpy_only.keys()
+    for name, column in feeds.items():
+        assert column.dtype == numpy_only[name].dtype
+        np.testing.assert_array_equal(column, numpy_only[name])
     got = scorer.probabilities(feeds)
-    assert np.max(np.abs(got - np.array(golden["expected"]["probability"]))) <= 1e-5
+    assert np.max(np.abs(got - np.array(golden.expected.probability))) <= 1e-5
     replayed = top_reasons(scorer.contributions(feeds, reasons["baseline"]), contract.names,
                            reasons["top_n"])
-    assert replayed == golden["expected"]["reason_codes"]
+    assert replayed == golden.expected.reason_codes
     assert all(set(reasons["codes"][n]) == {"code", "en", "vi"} for n in contract.names)
 
 

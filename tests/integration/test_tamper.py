@@ -42,7 +42,7 @@ def test_the_clean_bundle_passes_every_check(signed):
     assert report.passed, report.to_text()
     assert [c.name for c in report.checks] == ["signer", "signature", "digests", "manifest",
                                                "preprocessor", "golden"]
-    assert report.signer["trusted_as"] == "offshore-release"
+    assert report.signer.trusted_as == "offshore-release"
 
 
 @pytest.mark.parametrize("name", [*CONTENT_FILES, MANIFEST])
@@ -196,7 +196,7 @@ def test_a_valid_bank_certificate_is_accepted(bundle, pki, catalogue_dir):
                             certificate=pki.cert, chain=(pki.root,)))
     report = verify_bundle(bundle, catalogue=load_catalogue(catalogue_dir), region=REGION)
     assert report.passed, report.to_text()
-    assert report.signer["claimed"] == f"certificate '{pki.subject}' issued by '{pki.issuer}'"
+    assert report.signer.claimed == f"certificate '{pki.subject}' issued by '{pki.issuer}'"
 
 
 def _trust_pki(catalogue_dir: Path, pki) -> None:

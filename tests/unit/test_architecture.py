@@ -126,3 +126,28 @@ def test_the_cli_loads_no_heavy_library_until_a_command_runs():
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=ROOT).stdout.split()
     assert loaded == [], f"`seawall --help` loads {loaded}"
+
+
+def test_pyproject_declares_every_library_the_code_imports():
+    """Every third-party import in the areas (at the top or inside a function) belongs to a
+    distribution that pyproject.toml lists, so `pip install .` gives a working Seawall."""
+    import re
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    declared = {re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0].lower().replace("_", "-")
+                for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+                ["dependencies"]}
+    owners = packages_distributions()
+    stdlib = sys.stdlib_module_names
+    missing = set()
+    for path in sources():
+        for imported in imports(path, top_level_only=False):
+            top = imported.split(".")[0]
+            if top in stdlib or top in AREAS or top == "__future__":
+                continue
+            dists = {d.lower().replace("_", "-") for d in owners.get(top, [top])}
+            if not dists & declared:
+                missing.add(f"{top} ({', '.join(sorted(dists))}) in {path.relative_to(ROOT)}")
+    assert not missing, "imported but not declared in pyproject.toml:\n" + "\n".join(
+        sorted(missing))
