@@ -19,12 +19,14 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/seawall demo
 
+# The whole suite on every core (pytest-xdist; a file's tests share a worker and its fixtures).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
-# Everything except the cases that train on the full 30,000-row default.
+# The inner loop: unit, integration and adversarial tests, without the slow cases and without
+# the e2e CLI runs.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow and not e2e"
 
 bench: $(STAMP)
 	$(BIN)/python bench/train_export_bundle.py

@@ -14,6 +14,15 @@ from artifacts.signing import Method, SignRequest, add_signer, ensure_local_key,
 from regions import PACKAGED_CATALOGUE
 
 SMALL_ROWS = 2_000
+KINDS = ("unit", "integration", "e2e", "adversarial")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Each test carries the marker of its folder, so `-m "not e2e"` and the like select them."""
+    for item in items:
+        kind = next((k for k in KINDS if f"/tests/{k}/" in str(item.path)), None)
+        if kind is not None:
+            item.add_marker(kind)
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,7 @@ from artifacts.bundle import (
     top_reasons,
 )
 from artifacts.documents import DocumentError
-from artifacts.errors import VerificationError
+from artifacts.errors import BundleError, VerificationError
 from artifacts.signing.report import Check, SignerFacts, VerificationReport, VerifierFacts
 from artifacts.signing.signature import SignatureFacts, SignatureFormatError, read_signature
 from artifacts.signing.trust import (
@@ -110,8 +110,8 @@ def open_verified(path: Path | str, *, catalogue: Catalogue, region: str,
     """`verify_bundle`, returning the verified bundle; a `VerificationError` (holding the report)
     if any check failed."""
     report, reads, bundle = _verify(path, catalogue, region, purpose, against, manifest_digest)
-    if not report.passed:
-        raise VerificationError(f"{bundle.path}: refused by {region} for {purpose.value}: "
+    if not report.passed or bundle is None or reads is None:
+        raise VerificationError(f"{path}: refused by {region} for {purpose.value}: "
                                 + "; ".join(report.failures() or ["verification incomplete"]),
                                 report)
     return VerifiedBundle(bundle.path, bundle.manifest, bundle.manifest_sha256, report,
@@ -120,22 +120,28 @@ def open_verified(path: Path | str, *, catalogue: Catalogue, region: str,
 
 def _verify(path: Path | str, catalogue: Catalogue, region: str, purpose: Purpose,
             against: Path | None, manifest_digest: str | None
-            ) -> tuple[VerificationReport, _ProvenReads, Bundle]:
-    bundle = load_bundle(path)
+            ) -> tuple[VerificationReport, _ProvenReads | None, Bundle | None]:
     policy = load_trust_policy(catalogue, region)
-    m = bundle.manifest
     report = VerificationReport(
-        bundle=str(bundle.path.resolve()), region=region, purpose=purpose.value,
+        bundle=str(Path(path).resolve()), region=region, purpose=purpose.value,
         trust_policy=str(policy.path), verified_at=datetime.now(UTC).isoformat(timespec="seconds"),
         verifier=VerifierFacts(host=platform.node(), platform=platform.platform(terse=True),
                                onnxruntime=metadata.version("onnxruntime"),
                                model_signing=metadata.version("model-signing")),
-        model={"name": m.model.name, "version": m.model.version, "family": m.model.family,
-               "contract_version": m.contract_version, "origin_region": m.origin_region,
-               "created_at": m.created_at},
         checks=[Check(n, _TITLES[n]) for n in _TITLES
                 if (n != "against" or against) and (n != "pinned" or manifest_digest)])
     check = report.check
+    try:
+        bundle = load_bundle(path)
+    except BundleError as e:
+        if not (Path(path) / MANIFEST).is_file() or not (Path(path) / SIGNATURE).is_file():
+            raise  # not a signed bundle at all: a mistake, not a verdict
+        _unreadable_manifest(report, Path(path), e)
+        return report, None, None
+    m = bundle.manifest
+    report.model = {"name": m.model.name, "version": m.model.version, "family": m.model.family,
+                    "contract_version": m.contract_version, "origin_region": m.origin_region,
+                    "created_at": m.created_at}
     facts, entry = _signer(report, policy, bundle, purpose)
     start = time.perf_counter()
     proven = entry is not None and _signature_and_digests(report, bundle, facts, entry)
@@ -156,6 +162,22 @@ def _verify(path: Path | str, catalogue: Catalogue, region: str, purpose: Purpos
         check("pinned").settle([] if actual == manifest_digest else [
             f"{MANIFEST}: expected {manifest_digest}, got {actual}"], f"{MANIFEST} is {actual}")
     return report, reads, bundle
+
+
+def _unreadable_manifest(report: VerificationReport, path: Path, error: BundleError) -> None:
+    """A signed bundle whose manifest no longer parses is a verdict, not a crash: the files are
+    compared with the statement in model.sig (which needs no manifest), naming what changed;
+    every check that needs the manifest is skipped with the reason."""
+    try:
+        facts = read_signature(path / SIGNATURE)
+        findings = _digest_findings(facts, _hashing(facts.serialization).hash(path))
+    except (SignatureFormatError, ValueError, OSError) as e:
+        findings = [f"{SIGNATURE}: {e}"]
+    report.check("digests").fail(*(findings or [str(error)]))
+    why = f"{MANIFEST} cannot be read ({error}), so the model and its signer are unknown"
+    for c in report.checks:
+        if c.name != "digests":
+            c.skip(why)
 
 
 class _ProvenReads:

@@ -56,6 +56,20 @@ def test_flipping_one_byte_of_any_file_is_rejected_naming_it(signed, name):
     assert failed.details == [f"{name}: changed (its bytes differ from the signed digest)"]
 
 
+@pytest.mark.parametrize("at", [0, 1, 2, -2, -1])  # structure: braces, quotes, the newline
+def test_a_manifest_that_no_longer_parses_is_a_verdict_naming_it(signed, at):
+    """Where the flipped byte lands depends on the manifest's content (its temp paths): one that
+    breaks the JSON must still be a verdict on the file, not an error from reading it."""
+    bundle, _, verify = signed
+    data = bytearray((bundle / MANIFEST).read_bytes())
+    data[at] ^= 0x01
+    (bundle / MANIFEST).write_bytes(bytes(data))
+    report = verify()
+    failed = _first_failure(report)
+    assert not report.passed and failed.name == "digests"
+    assert failed.details == [f"{MANIFEST}: changed (its bytes differ from the signed digest)"]
+
+
 def test_flipping_a_byte_of_the_signature_is_rejected(signed):
     bundle, _, verify = signed
     doc = json.loads((bundle / SIGNATURE).read_text())
