@@ -26,7 +26,6 @@ from service.errors import DecisionLogError, ServiceError
 from service.log_writer import DecisionWriter
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContext
-from service.models import ModelSet, load_models
 from service.openapi import (
     Ready,
     Unavailable,
@@ -35,6 +34,7 @@ from service.openapi import (
     request_body,
 )
 from service.scoring import Endpoint, Scorecard, Scorer
+from service.served_models import ModelSet, load_models
 from service.settings import ServiceSettings, get_settings
 
 log = logging.getLogger("seawall.service")

@@ -35,7 +35,7 @@ MAX_ID_LENGTH = 128
 
 
 @dataclass(frozen=True)
-class Violation:
+class FieldViolation:
     row: int | None
     field: str
     rule: str
@@ -50,7 +50,7 @@ class Violation:
 class ContractViolation(Exception):
     """The request does not satisfy the contract; answered with 422 and `to_dict()`."""
 
-    def __init__(self, violations: list[Violation], contract_version: str) -> None:
+    def __init__(self, violations: list[FieldViolation], contract_version: str) -> None:
         self.violations = violations
         self.contract_version = contract_version
         super().__init__(f"{len(violations)} contract violations")
@@ -94,7 +94,7 @@ class RequestParser:
                          for j in self._categorical}
 
     def parse(self, body: bytes) -> Batch:
-        problems: list[Violation] = []
+        problems: list[FieldViolation] = []
         rows, ids = self._envelope(body, problems)
         if rows is None:
             raise ContractViolation(problems, self.contract.version)
@@ -113,65 +113,65 @@ class RequestParser:
 
     # -- the envelope -----------------------------------------------------------------------
 
-    def _envelope(self, body: bytes, problems: list[Violation]
+    def _envelope(self, body: bytes, problems: list[FieldViolation]
                   ) -> tuple[list | None, list[str | None]]:
         try:
             doc = read_json(body)
         except BadJson as e:
-            problems.append(Violation(None, e.field, e.rule, e.value, e.message))
+            problems.append(FieldViolation(None, e.field, e.rule, e.value, e.message))
             return None, []
         if not isinstance(doc, dict):
-            problems.append(Violation(None, "(body)", "body", type(doc).__name__,
+            problems.append(FieldViolation(None, "(body)", "body", type(doc).__name__,
                                       'the body must be a JSON object {"rows": [...]}'))
             return None, []
         for key in doc.keys() - {"rows", "application_ids"}:
-            problems.append(Violation(None, key, "unknown_field", None,
+            problems.append(FieldViolation(None, key, "unknown_field", None,
                                       "only 'rows' and 'application_ids' are accepted"))
         rows = doc.get("rows")
         if not isinstance(rows, list) or not rows:
-            problems.append(Violation(None, "rows", "rows", rows if not isinstance(rows, list)
+            problems.append(FieldViolation(None, "rows", "rows", rows if not isinstance(rows, list)
                                       else [], "'rows' must be a non-empty array of rows"))
             return None, []
         if len(rows) > self.max_rows:
-            problems.append(Violation(None, "rows", "max_rows", len(rows),
+            problems.append(FieldViolation(None, "rows", "max_rows", len(rows),
                                       f"at most {self.max_rows} rows per request"))
             return None, []
         ids = self._application_ids(doc.get("application_ids", _MISSING), len(rows), problems)
         return (rows if not problems else None), ids
 
-    def _application_ids(self, ids, n: int, problems: list[Violation]) -> list[str | None]:
+    def _application_ids(self, ids, n: int, problems: list[FieldViolation]) -> list[str | None]:
         if ids is _MISSING:  # absent; an explicit null is refused, as the schema says
             return [None] * n
         good = (isinstance(ids, list) and len(ids) == n
                 and all(i is None or (isinstance(i, str) and 0 < len(i) <= MAX_ID_LENGTH)
                         for i in ids))
         if not good:
-            problems.append(Violation(None, "application_ids", "application_ids",
+            problems.append(FieldViolation(None, "application_ids", "application_ids",
                                       None, f"'application_ids' must be an array of {n} strings "
                                       f"(1 to {MAX_ID_LENGTH} characters) or nulls, one per row"))
         return ids if good else [None] * n
 
-    def _row(self, i: int, row, problems: list[Violation]) -> list:
+    def _row(self, i: int, row, problems: list[FieldViolation]) -> list:
         if type(row) is dict:
             if not self.known_fields.issuperset(row):
-                problems.extend(Violation(i, k, "unknown_field", None, "not a contract field")
+                problems.extend(FieldViolation(i, k, "unknown_field", None, "not a contract field")
                                 for k in sorted(row.keys() - self.known_fields, key=str))
             return [row.get(k, _MISSING) for k in self.names]
         if type(row) is list:
             if len(row) == len(self.names):
                 return row
-            problems.append(Violation(i, "(row)", "row_length", len(row),
+            problems.append(FieldViolation(i, "(row)", "row_length", len(row),
                                       f"an array row needs {len(self.names)} values in contract "
                                       "order"))
         else:
-            problems.append(Violation(i, "(row)", "row_type", type(row).__name__,
+            problems.append(FieldViolation(i, "(row)", "row_type", type(row).__name__,
                                       "a row is an object of named fields or an array in "
                                       "contract order"))
         return [_SKIP] * len(self.names)
 
     # -- numeric fields: one array for the whole block -------------------------------------
 
-    def _check_numeric(self, columns: list, problems: list[Violation]) -> np.ndarray:
+    def _check_numeric(self, columns: list, problems: list[FieldViolation]) -> np.ndarray:
         block = [columns[j] for j in self._numeric]
         if not block:
             return np.empty((0, len(columns[0]) if columns else 0))
@@ -195,10 +195,10 @@ class RequestParser:
         for mask, rule, say in masks:
             for k, i in zip(*np.nonzero(mask)):
                 f = self.contract.fields[self._numeric[k]]
-                problems.append(Violation(int(i), f.name, rule, block[k][i], f"{f.name} {say(f)}"))
+                problems.append(FieldViolation(int(i), f.name, rule, block[k][i], f"{f.name} {say(f)}"))
         return x
 
-    def _numeric_slow(self, block: list, problems: list[Violation]
+    def _numeric_slow(self, block: list, problems: list[FieldViolation]
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Cell by cell, for a block that holds values that are not numbers (all reported).
 
@@ -222,7 +222,7 @@ class RequestParser:
 
     # -- categorical fields ------------------------------------------------------------------
 
-    def _check_categorical(self, j: int, column: tuple, problems: list[Violation]) -> np.ndarray:
+    def _check_categorical(self, j: int, column: tuple, problems: list[FieldViolation]) -> np.ndarray:
         f = self.contract.fields[j]
         allowed = self._allowed[j]
         try:
@@ -232,11 +232,11 @@ class RequestParser:
         if not good:
             for i, v in enumerate(column):
                 if v is None and not f.nullable:
-                    problems.append(Violation(i, f.name, "null", None, f"{f.name} may not be null"))
+                    problems.append(FieldViolation(i, f.name, "null", None, f"{f.name} may not be null"))
                 elif type(v) is not str and v is not None and v is not _SKIP:
                     problems.append(_bad_cell(i, f.name, v, "a string (category code)"))
                 elif type(v) is str and v not in allowed:
-                    problems.append(Violation(i, f.name, "category", v, f"{f.name} must be one "
+                    problems.append(FieldViolation(i, f.name, "category", v, f"{f.name} must be one "
                                               f"of {list(f.categories or ())}"))
         values = [v if v is not None else "" for v in column] if None in column else column
         return np.array(values, dtype=object)
@@ -267,7 +267,7 @@ def _as_float(v) -> float:
         return math.inf if v > 0 else -math.inf
 
 
-def _bad_cell(i: int, name: str, v, expected: str) -> Violation:
+def _bad_cell(i: int, name: str, v, expected: str) -> FieldViolation:
     if v is _MISSING:
-        return Violation(i, name, "required", None, f"{name} is missing")
-    return Violation(i, name, "type", v, f"{name} must be {expected}, not {type(v).__name__}")
+        return FieldViolation(i, name, "required", None, f"{name} is missing")
+    return FieldViolation(i, name, "type", v, f"{name} must be {expected}, not {type(v).__name__}")

@@ -39,7 +39,7 @@ class Scored(BaseModel):
     results: list[Result]
 
 
-class Violation(BaseModel):
+class ViolationBody(BaseModel):
     row: int | None = Field(description="0-based row index; null for the request as a whole")
     field: str
     rule: str = Field(examples=["maximum"])
@@ -51,7 +51,7 @@ class Rejected(BaseModel):
     error: str = Field(examples=["contract_violation"])
     detail: str
     contract_version: str
-    violations: list[Violation]
+    violations: list[ViolationBody]
 
 
 class Unavailable(BaseModel):

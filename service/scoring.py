@@ -19,7 +19,7 @@ import numpy as np
 from artifacts.bundle import top_reasons
 from artifacts.ledger import DecisionColumns, features_sha256
 from service.contract_check import Batch
-from service.models import ModelSet, ServedModel
+from service.served_models import ModelSet, ServedModel
 
 
 class Endpoint(StrEnum):

@@ -23,7 +23,7 @@ import orjson
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
-from service.contract_check import ContractViolation, Violation
+from service.contract_check import ContractViolation, FieldViolation
 from service.scoring import Endpoint
 
 MAX_TOP_N = 100
@@ -115,12 +115,12 @@ async def read_body(scope: dict, receive: Callable, limit: int, contract_version
 
 
 def _too_big(limit: int, contract_version: str) -> ContractViolation:
-    return ContractViolation([Violation(None, "(body)", "max_body_bytes", None,
+    return ContractViolation([FieldViolation(None, "(body)", "max_body_bytes", None,
                                         f"the body may hold at most {limit} bytes")],
                              contract_version)
 
 
-def content_type(scope: dict) -> Violation | None:
+def content_type(scope: dict) -> FieldViolation | None:
     """None when the body is declared JSON (`application/json` or `application/*+json`, in
     UTF-8) or not declared at all; else the violation (answered 415)."""
     for name, value in scope["headers"]:
@@ -132,12 +132,12 @@ def content_type(scope: dict) -> Violation | None:
                                                  and media.endswith("+json")))
                     and (not params.strip() or charset in ("utf-8", "utf8"))):
                 return None
-            return Violation(None, "(content-type)", "content_type", value.decode("latin-1"),
+            return FieldViolation(None, "(content-type)", "content_type", value.decode("latin-1"),
                              "the body must be JSON: Content-Type application/json (UTF-8)")
     return None
 
 
-def top_n(scope: dict) -> tuple[int | None, Violation | None]:
+def top_n(scope: dict) -> tuple[int | None, FieldViolation | None]:
     """`?top_n=N` (1 to `MAX_TOP_N`), or None for the bundle's default; or the violation."""
     query = scope.get("query_string", b"")
     values = parse_qs(query.decode("latin-1")).get("top_n") if query else None
@@ -146,5 +146,5 @@ def top_n(scope: dict) -> tuple[int | None, Violation | None]:
     raw = values[-1]
     if raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= MAX_TOP_N:
         return int(raw), None
-    return None, Violation(None, "top_n", "query", raw,
+    return None, FieldViolation(None, "top_n", "query", raw,
                            f"top_n must be a whole number from 1 to {MAX_TOP_N}")

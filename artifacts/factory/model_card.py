@@ -9,6 +9,7 @@ from artifacts.factory.loaders import Dataset
 from artifacts.factory.training import TrainedModel
 from regions import Region
 
+
 def build_model_card(*, model_name: str, dataset: Dataset, trained: TrainedModel, region: Region,
                      preprocessor_sha256: str, model_sha256: str, contract_version: str,
                      parity: ParityReport, created_at: str) -> ModelCardFacts:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from artifacts.documents import Document
-
 from artifacts.ledger.records import GENESIS, link_hash
 from artifacts.ledger.stores import DecisionStore
 

@@ -14,12 +14,14 @@ Public API (stable)::
 from regions import _exports
 
 _EXPORTS = {
-    "CANDIDATE_ALIAS": "artifacts.registry.mlflow_registry",
+    "CANDIDATE_ALIAS": "artifacts.registry.protocol",
     "CONTRACT_ARTIFACT": "artifacts.registry.mlflow_registry",
     "Imported": "artifacts.registry.bundle_import",
     "MlflowRegistry": "artifacts.registry.mlflow_registry",
-    "PENDING_ALIAS": "artifacts.registry.mlflow_registry",
-    "RegisteredVersion": "artifacts.registry.mlflow_registry",
+    "PENDING_ALIAS": "artifacts.registry.protocol",
+    "RegisteredVersion": "artifacts.registry.protocol",
+    "Registry": "artifacts.registry.protocol",
+    "InMemoryRegistry": "artifacts.registry.memory",
     "bundle_for_alias": "artifacts.registry.bundle_import",
     "import_bundle": "artifacts.registry.bundle_import",
     "sqlite_uri": "artifacts.registry.mlflow_registry",

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from artifacts.bundle import MANIFEST, load_bundle, sha256_file
 from artifacts.errors import BundleError, RegistryError, VerificationError
-from artifacts.registry.mlflow_registry import PENDING_ALIAS, MlflowRegistry, sqlite_uri
+from artifacts.registry.mlflow_registry import MlflowRegistry, sqlite_uri
+from artifacts.registry.protocol import PENDING_ALIAS, Registry
 from artifacts.signing import Purpose, VerificationReport, open_verified
 from regions import Catalogue, Tier, region_home, require_tier
 
@@ -37,7 +38,9 @@ class Imported:
 
 
 def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: Path,
-                  tracking_uri: str | None = None) -> Imported:
+                  tracking_uri: str | None = None, registry: Registry | None = None) -> Imported:
+    """Copy, verify, then register the bundle in the region's registry as `pending-validation`
+    (the region's MLflow, or `registry`); a refused bundle leaves nothing behind."""
     require_tier(catalogue.get(region), Tier.SERVING)  # only onshore serving regions import
     source = load_bundle(path)
     store = region_home(home, region)
@@ -57,8 +60,9 @@ def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: 
                                     + "; ".join(e.report.failures()), e.report) from None
         report, digest = verified.report, verified.manifest_sha256
         report.bundle = str(target.resolve())
-        registry = MlflowRegistry(tracking_uri or sqlite_uri(store),
-                                  artifact_root=store / "mlartifacts")
+        if registry is None:  # opened only once the bundle is proven: a refusal leaves no db
+            registry = MlflowRegistry(tracking_uri or sqlite_uri(store),
+                                      artifact_root=store / "mlartifacts")
         already = registry.find_versions(model, MANIFEST_TAG, digest)
         if already:
             raise BundleError(f"{source.path}: already imported into {region} as {model} "

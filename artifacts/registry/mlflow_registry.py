@@ -31,9 +31,12 @@ from mlflow.tracking import MlflowClient  # noqa: E402
 
 from artifacts.bundle import Contract
 from artifacts.errors import RegistryError  # noqa: E402
+from artifacts.registry.protocol import (  # noqa: E402
+    CANDIDATE_ALIAS,
+    PENDING_ALIAS,
+    RegisteredVersion,
+)
 
-CANDIDATE_ALIAS = "candidate"
-PENDING_ALIAS = "pending-validation"
 CONTRACT_ARTIFACT = "seawall/contract.json"
 # MLflow saves scikit-learn models with skops (no pickle) and asks which non-default types to
 # trust: the one-hot encoder's numpy dtype and the gradient-boosting trees' node storage. Both
@@ -48,15 +51,6 @@ def sqlite_uri(home: Path) -> str:
 def redact(uri: str) -> str:
     """A tracking URI without credentials, safe for manifests and logs."""
     return re.sub(r"//[^/@]*@", "//***@", uri)
-
-
-@dataclass(frozen=True)
-class RegisteredVersion:
-    tracking_uri: str  # redacted
-    experiment_id: str
-    run_id: str
-    model_name: str
-    version: str
 
 
 @dataclass

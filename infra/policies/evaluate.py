@@ -21,7 +21,7 @@ from infra.policies.residency import POLICIES
 
 
 @dataclass(frozen=True)
-class Violation:
+class PolicyViolation:
     policy: str
     message: str
     urn: str | None = None
@@ -30,13 +30,13 @@ class Violation:
         return f"[{self.policy}] {self.message}"
 
 
-def evaluate(plan: Plan, policies: list = POLICIES) -> list[Violation]:
+def evaluate(plan: Plan, policies: list = POLICIES) -> list[PolicyViolation]:
     """Every violation of `policies` in `plan`, in policy order."""
-    found: list[Violation] = []
+    found: list[PolicyViolation] = []
     resources = [r for r in plan.resources if not r.type.startswith("pulumi:providers:")]
     for policy in policies:
         def report(message: str, urn: str | None = None, _name: str = policy.name) -> None:
-            found.append(Violation(_name, message, urn))
+            found.append(PolicyViolation(_name, message, urn))
 
         if isinstance(policy, ResourceValidationPolicy):
             for r in resources:

@@ -12,12 +12,12 @@ from mlflow.tracking import MlflowClient
 
 from artifacts.bundle import (
     CONTENT_FILES,
+    Contract,
     GoldenSet,
     ModelRef,
-    golden_feeds,
-    Contract,
     OnnxScorer,
     StagedBundle,
+    golden_feeds,
     load_bundle,
     top_reasons,
 )

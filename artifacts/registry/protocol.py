@@ -1,0 +1,43 @@
+"""What a region's model registry must do for the onshore import and serving by alias.
+
+`MlflowRegistry` (embedded SQLite or an MLflow server) is the real one; `InMemoryRegistry` is a
+fake with the same contract, shipped for the tests of the layers above it.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+CANDIDATE_ALIAS = "candidate"
+PENDING_ALIAS = "pending-validation"
+
+
+@dataclass(frozen=True)
+class RegisteredVersion:
+    tracking_uri: str  # redacted
+    experiment_id: str
+    run_id: str
+    model_name: str
+    version: str
+
+
+class Registry(Protocol):
+    def imported_version(self, *, experiment: str, model_name: str, bundle_dir: Path,
+                         documents: dict[str, dict | str], tags: dict[str, str]
+                         ) -> AbstractContextManager[RegisteredVersion]:
+        """Register a verified bundle as the next version, aliased `pending-validation`; if
+        the `with` block raises, nothing of it stays and the alias points where it did."""
+        ...
+
+    def find_versions(self, model_name: str, tag: str, value: str) -> list[str]:
+        """Versions of `model_name` whose tag `tag` equals `value`, oldest first."""
+        ...
+
+    def model_names(self) -> list[str]: ...
+
+    def aliased(self, model_name: str, alias: str) -> tuple[str, dict[str, str]]:
+        """(version, tags) of the version `alias` points at; `RegistryError` if none."""
+        ...
