@@ -151,3 +151,19 @@ def test_pyproject_declares_every_library_the_code_imports():
                 missing.add(f"{top} ({', '.join(sorted(dists))}) in {path.relative_to(ROOT)}")
     assert not missing, "imported but not declared in pyproject.toml:\n" + "\n".join(
         sorted(missing))
+
+
+def loaded_after(code: str, watched: tuple[str, ...]) -> list[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(m for m in {watched!r} if m in sys.modules))"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, cwd=ROOT).stdout.split()
+
+
+def test_verify_loads_no_training_stack_and_import_no_estimators():
+    """`seawall verify` needs model-signing and onnxruntime only; `seawall import` also opens
+    the region's MLflow registry (which brings pandas and scipy), never scikit-learn."""
+    verify = ("from seawall.commands import verify\n"
+              "from artifacts.signing import verify_bundle, open_verified")
+    assert loaded_after(verify, ("mlflow", "sklearn", "skl2onnx", "pandas", "scipy")) == []
+    importing = "from artifacts.registry import import_bundle, MlflowRegistry"
+    assert loaded_after(importing, ("sklearn", "skl2onnx")) == []
