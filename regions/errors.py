@@ -62,7 +62,7 @@ class CatalogueError(Located, RegionError, Mistake):
     """A region file is malformed or the catalogue as a whole is inconsistent."""
 
     field_label = "field '{field}'"
-    next_step = "fix the region file named (see `seawall regions list` for the catalogue)"
+    next_step = "check the region name and the catalogue (`seawall regions list`)"
 
 
 class ResidencyError(RegionError, Verdict):

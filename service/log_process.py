@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import struct
 import sys
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
@@ -37,15 +36,10 @@ from artifacts.errors import LedgerError
 from artifacts.ledger.records import Decision, DecisionColumns
 from artifacts.ledger.stores import DecisionStore, open_resolved_store
 from service.errors import DecisionLogError
+from service.log_frames import FRAME, frame
 from service.logs import JsonFormatter
 
-FRAME = struct.Struct("<I")  # the payload's length in bytes
 log = logging.getLogger("seawall.decisions")
-
-
-def frame(payload: object) -> bytes:
-    body = orjson.dumps(payload, default=tuple)  # named tuples as JSON arrays
-    return FRAME.pack(len(body)) + body
 
 
 class GroupCommitter:

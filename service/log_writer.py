@@ -41,7 +41,7 @@ import orjson
 from artifacts.errors import LedgerError
 from artifacts.ledger import DecisionColumns, resolve_url
 from service.errors import DecisionLogError
-from service.log_process import FRAME, frame
+from service.log_frames import FRAME, frame
 
 log = logging.getLogger("seawall.decisions")
 START_TIMEOUT = 120.0  # seconds for the writer process to import and open the store

@@ -24,6 +24,7 @@ _EXPORTS = {
     "TrustPolicy": "artifacts.signing.trust",
     "VerificationReport": "artifacts.signing.report",
     "add_signer": "artifacts.signing.trust",
+    "check_purposes": "artifacts.signing.trust",
     "certificate_identity": "artifacts.signing.keys",
     "ensure_local_key": "artifacts.signing.keys",
     "fingerprint": "artifacts.signing.keys",

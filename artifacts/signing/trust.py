@@ -26,7 +26,7 @@ from cryptography import x509
 
 from artifacts.errors import TrustPolicyError
 from artifacts.signing.keys import fingerprint
-from regions import Catalogue
+from regions import Catalogue, Tier
 
 POLICY_FORMAT = "seawall.trust_policy/v1"
 
@@ -92,8 +92,27 @@ def policy_path(catalogue: Catalogue, region: str) -> Path:
     return catalogue.directory / catalogue.get(region).trust_policy
 
 
+# A bundle is imported and served only where the serving tier runs (approvals are anywhere).
+_NEEDS_TIER = {Purpose.IMPORT: Tier.SERVING, Purpose.SERVE: Tier.SERVING}
+
+
 def load_trust_policy(catalogue: Catalogue, region: str) -> TrustPolicy:
-    return read_policy(policy_path(catalogue, region), region)
+    policy = read_policy(policy_path(catalogue, region), region)
+    tiers = catalogue.get(region).tiers
+    for i, signer in enumerate(policy.signers):
+        check_purposes(signer.purposes, tiers, str(policy.path), f"signers[{i}].purposes", region)
+    return policy
+
+
+def check_purposes(purposes, tiers, file: str, field: str, region: str) -> None:
+    """`TrustPolicyError` for a purpose the region's tiers can never have (a training region
+    neither imports nor serves): trusting a signer for it would only mislead."""
+    impossible = sorted(p.value for p in purposes
+                        if p in _NEEDS_TIER and _NEEDS_TIER[p] not in tiers)
+    if impossible:
+        raise TrustPolicyError(file, field, f"{', '.join(impossible)} need(s) the "
+                               f"{Tier.SERVING.value} tier, which region '{region}' does not "
+                               f"run (tiers: {', '.join(sorted(t.value for t in tiers))})")
 
 
 def read_policy(path: Path, region: str) -> TrustPolicy:
@@ -129,31 +148,32 @@ def _policy_from(raw: Any, path: Path, region: str) -> TrustPolicy:
 
 
 def add_signer(path: Path, region: str, entry: dict) -> TrustedSigner:
-    """Append one signer to a policy file: checked first, then written to a temp file and renamed."""
+    """Append one signer to a policy file: checked first, then written to a temp file and renamed.
+
+    The file is rewritten with a round-trip YAML writer (ruamel.yaml), so its comments and
+    layout stay as a person left them; PEM blocks are written as literal `|` blocks."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
     read_policy(path, region)  # refuse to extend a policy that is already broken
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    raw["signers"] = list(raw.get("signers") or []) + [entry]
-    updated = _policy_from(raw, path, region)  # errors name the real file, which is untouched
+    plain = yaml.safe_load(path.read_text(encoding="utf-8"))
+    plain["signers"] = list(plain.get("signers") or []) + [entry]
+    updated = _policy_from(plain, path, region)  # errors name the real file, which is untouched
+    writer = YAML()  # round-trip: comments, order and quoting kept
+    writer.width = 100
+    doc = writer.load(path.read_text(encoding="utf-8"))
+    if doc.get("signers") is None:
+        doc["signers"] = []
+    doc["signers"].append({k: LiteralScalarString(v) if isinstance(v, str) and "\n" in v
+                           else v for k, v in entry.items()})
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        tmp.write_text(_HEADER.format(region=region) + yaml.dump(
-            raw, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as out:
+            writer.dump(doc, out)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return updated.signers[-1]
-
-
-class _Dumper(yaml.SafeDumper):
-    """Writes PEM blocks as literal `|` blocks, as a person would."""
-
-
-_Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
-    "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
-
-_HEADER = ("# Trust policy of {region}: the signers this region accepts, and for what.\n"
-           "# Nobody is trusted by default. Edit with `seawall trust add`; see "
-           "docs/platform-engineer.md.\n")
 
 
 def _signer(entry: Any, name: str, path: Path) -> TrustedSigner:

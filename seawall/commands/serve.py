@@ -97,9 +97,12 @@ def verify_decisions(
     decision_log: LogOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     home: HomeOption = DEFAULT_HOME,
+    catalogue: CatalogueOption = None,
 ) -> None:
     """Walk the hash chain from the first decision; report the first broken link. Exit 1 if
     the chain is broken."""
+    if decision_log is None:  # the region's own log: the region must exist and serve
+        require_tier(load_catalogue(catalogue).get(region), Tier.SERVING)
     url = decision_log or str(region_home(home, region) / "decisions.db")
     if "://" not in url and not Path(url).is_file():
         raise ServiceError(f"{url}: no decision log there (serve some decisions first, or pass "

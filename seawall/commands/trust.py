@@ -14,6 +14,7 @@ from artifacts.signing import (
     Purpose,
     SignerKind,
     add_signer,
+    check_purposes,
     certificate_identity,
     fingerprint,
     pkcs11_public_pem,
@@ -30,7 +31,9 @@ app = typer.Typer(help="Show or extend the regions' trust policies.", no_args_is
 def list_(region: Annotated[str, typer.Argument(help="Region name.")],
           catalogue: CatalogueOption = None) -> None:
     """List the signers a region trusts, and for what."""
-    path = policy_path(load_catalogue(catalogue), region)
+    cat = load_catalogue(catalogue)
+    path = policy_path(cat, region)
+    check_purposes(purpose, cat.get(region).tiers, str(path), "--purpose", region)
     policy = read_policy(path, region)
     console.print(f"trust policy of {region}: {path}")
     if not policy.signers:
@@ -69,7 +72,9 @@ def add(
     catalogue: CatalogueOption = None,
 ) -> None:
     """Trust one more signer in a region (key, certificate or Sigstore identity)."""
-    path = policy_path(load_catalogue(catalogue), region)
+    cat = load_catalogue(catalogue)
+    path = policy_path(cat, region)
+    check_purposes(purpose, cat.get(region).tiers, str(path), "--purpose", region)
     entry: dict = {"name": name}
     if public_key or pkcs11_uri:
         pem = _read(public_key) if public_key else pkcs11_public_pem(pkcs11_uri,

@@ -11,7 +11,8 @@ from decision_helpers import decision, request
 
 from artifacts.ledger import open_store, verify_chain
 from service import DecisionLogError, DecisionWriter
-from service.log_process import FRAME, FrameReader, GroupCommitter, frame, groups
+from service.log_frames import FRAME, frame
+from service.log_process import FrameReader, GroupCommitter, groups
 
 
 def test_concurrent_requests_share_commits_and_extend_one_chain(tmp_path):
