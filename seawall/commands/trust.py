@@ -31,9 +31,7 @@ app = typer.Typer(help="Show or extend the regions' trust policies.", no_args_is
 def list_(region: Annotated[str, typer.Argument(help="Region name.")],
           catalogue: CatalogueOption = None) -> None:
     """List the signers a region trusts, and for what."""
-    cat = load_catalogue(catalogue)
-    path = policy_path(cat, region)
-    check_purposes(purpose, cat.get(region).tiers, str(path), "--purpose", region)
+    path = policy_path(load_catalogue(catalogue), region)
     policy = read_policy(path, region)
     console.print(f"trust policy of {region}: {path}")
     if not policy.signers:
