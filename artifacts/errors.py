@@ -52,6 +52,11 @@ class TrustPolicyError(Located, ArtifactError, Mistake):
     next_step = "fix the policy file named, or use `seawall trust add`"
 
 
+class ReplayError(ArtifactError, Verdict):
+    """A validly signed bundle that is not newer than what the region already imported: a
+    replay or a rollback, refused at import (a deliberate rollback goes through promotion)."""
+
+
 class VerificationError(ArtifactError, Verdict):
     """A bundle failed verification; `report` holds every check and its result."""
 

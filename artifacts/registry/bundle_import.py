@@ -3,8 +3,10 @@
 The bundle is copied into the region's store, the copy is verified with the region's trust
 policy (purpose `import`) and compared with the original, and only then registered in the
 region's MLflow registry with the alias `pending-validation` and the verification report
-attached. Anything that fails removes the copy and every registry entry: a refused bundle
-leaves nothing behind.
+attached. The signed subject (model, signed version, manifest digest) is recorded as the
+version's tags, and a bundle that is not newer than the region's latest import of that model
+is refused as a replay (`ReplayError`). Anything that fails removes the copy and every registry
+entry: a refused bundle leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from artifacts.bundle import MANIFEST, load_bundle, sha256_file
-from artifacts.errors import BundleError, RegistryError, VerificationError
+from artifacts.errors import BundleError, RegistryError, ReplayError, VerificationError
 from artifacts.registry.mlflow_registry import MlflowRegistry, sqlite_uri
 from artifacts.registry.protocol import PENDING_ALIAS, Registry
 from artifacts.signing import Purpose, VerificationReport, open_verified
@@ -24,6 +26,7 @@ from regions import Catalogue, Tier, region_home, require_tier
 
 IMPORT_EXPERIMENT = "seawall-imports"
 MANIFEST_TAG = "seawall.manifest_sha256"
+ORIGIN_VERSION_TAG = "seawall.origin_version"  # the version the bundle was signed as
 
 
 @dataclass(frozen=True)
@@ -63,14 +66,13 @@ def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: 
         if registry is None:  # opened only once the bundle is proven: a refusal leaves no db
             registry = MlflowRegistry(tracking_uri or sqlite_uri(store),
                                       artifact_root=store / "mlartifacts")
-        already = registry.find_versions(model, MANIFEST_TAG, digest)
-        if already:
-            raise BundleError(f"{source.path}: already imported into {region} as {model} "
-                              f"version {already[-1]}")
+        signed = verified.manifest  # the subject as signed: name, version, and its digest
+        _refuse_replay(registry.versions(model), source.path, region, model,
+                       str(signed.model.version), digest)
         tags = {MANIFEST_TAG: digest, "seawall.signer": report.signer.claimed,
                 "seawall.trusted_as": report.signer.trusted_as,
-                "seawall.origin_region": source.manifest.origin_region,
-                "seawall.origin_version": str(source.manifest.model.version),
+                "seawall.origin_region": signed.origin_region,
+                ORIGIN_VERSION_TAG: str(signed.model.version),
                 "seawall.verified_at": report.verified_at}
         docs = {"verification/report.json": report.to_json(),
                 "verification/report.txt": report.to_text()}
@@ -82,6 +84,33 @@ def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: 
             shutil.rmtree(staging, ignore_errors=True)
     return Imported(region, target, version.tracking_uri, model, version.version, PENDING_ALIAS,
                     report)
+
+
+def _refuse_replay(imported: list[tuple[str, dict[str, str]]], source: Path, region: str,
+                   model: str, version: str, digest: str) -> None:
+    """`ReplayError` unless the signed version is newer than every version the region has
+    imported of this model, and its manifest digest was never imported before (TUF's
+    rollback-attack rule: an attacker who replays an older, validly signed bundle must not make
+    it the region's newest). A deliberate rollback moves an alias through promotion instead."""
+    for registered, tags in imported:
+        if tags.get(MANIFEST_TAG) == digest:
+            raise ReplayError(f"{source}: already imported into {region} as {model} version "
+                              f"{registered} (signed version {tags.get(ORIGIN_VERSION_TAG)}, "
+                              f"imported {tags.get('seawall.verified_at', 'earlier')})")
+    newest = max(imported, key=lambda x: _order(x[1].get(ORIGIN_VERSION_TAG, "")), default=None)
+    if newest is not None and _order(version) <= _order(newest[1].get(ORIGIN_VERSION_TAG, "")):
+        registered, tags = newest
+        raise ReplayError(
+            f"{source}: {model} signed version {version} is not newer than signed version "
+            f"{tags.get(ORIGIN_VERSION_TAG)}, which {region} imported as registry version "
+            f"{registered} ({tags.get('seawall.verified_at', 'earlier')}); importing it would "
+            "roll the region back. A deliberate rollback moves an alias to the older version "
+            "through promotion, not import")
+
+
+def _order(version: str) -> tuple[int, str]:
+    """Registry versions are whole numbers; anything else sorts before them."""
+    return (int(version), "") if version.isdigit() else (-1, version)
 
 
 def bundle_for_alias(*, home: Path, region: str, alias: str, model: str | None = None,

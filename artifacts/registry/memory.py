@@ -51,6 +51,12 @@ class InMemoryRegistry:
                 del self.models[model_name]
             raise
 
+    def versions(self, model_name: str) -> list[tuple[str, dict[str, str]]]:
+        model = self.models.get(model_name)
+        if model is None:
+            return []
+        return [(v, dict(model.versions[v])) for v in sorted(model.versions, key=int)]
+
     def find_versions(self, model_name: str, tag: str, value: str) -> list[str]:
         model = self.models.get(model_name)
         if model is None:

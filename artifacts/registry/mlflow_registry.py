@@ -171,12 +171,16 @@ class MlflowRegistry:
                                     f"({e.message.splitlines()[0]}); nothing was registered") from e
             raise
 
-    def find_versions(self, model_name: str, tag: str, value: str) -> list[str]:
-        """Versions of `model_name` whose tag `tag` equals `value`."""
+    def versions(self, model_name: str) -> list[tuple[str, dict[str, str]]]:
+        """Every version of `model_name` with its tags, oldest first."""
         if not self._model_exists(model_name):
             return []
         found = self.client.search_model_versions(f"name = '{model_name}'")
-        return sorted((v.version for v in found if v.tags.get(tag) == value), key=int)
+        return sorted(((str(v.version), dict(v.tags)) for v in found), key=lambda x: int(x[0]))
+
+    def find_versions(self, model_name: str, tag: str, value: str) -> list[str]:
+        """Versions of `model_name` whose tag `tag` equals `value`."""
+        return [v for v, tags in self.versions(model_name) if tags.get(tag) == value]
 
     def model_names(self) -> list[str]:
         return sorted(m.name for m in self.client.search_registered_models())

@@ -32,6 +32,10 @@ class Registry(Protocol):
         the `with` block raises, nothing of it stays and the alias points where it did."""
         ...
 
+    def versions(self, model_name: str) -> list[tuple[str, dict[str, str]]]:
+        """Every version of `model_name` with its tags, oldest first ([] for no such model)."""
+        ...
+
     def find_versions(self, model_name: str, tag: str, value: str) -> list[str]:
         """Versions of `model_name` whose tag `tag` equals `value`, oldest first."""
         ...

@@ -9,7 +9,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from signing_helpers import rewrite, trust_key
 
-from artifacts.errors import BundleError, VerificationError
+from artifacts.errors import BundleError, ReplayError, VerificationError
 from artifacts.registry import PENDING_ALIAS, import_bundle, sqlite_uri
 from artifacts.signing import SignRequest, sign_bundle
 from regions import ResidencyError, load_catalogue, region_home
@@ -70,6 +70,9 @@ def test_a_failure_after_registration_rolls_back_and_restores_the_alias(setup, m
     second = tmp_path / "again" / "uci-credit-default-v2"
     shutil.copytree(pristine_bundle, second)
     rewrite(second, "model_card.json", lambda c: c.update(owner="second"))
+    manifest = json.loads((second / "manifest.json").read_text())
+    manifest["model"]["version"] = "2"  # a newer signed version: not refused as a replay
+    (second / "manifest.json").write_text(json.dumps(manifest))
     sign_bundle(SignRequest(bundle=second, home=tmp_path / "signer"))
 
     def broken_rename(src, dst):
@@ -91,7 +94,7 @@ def test_the_same_bundle_under_another_name_is_refused_as_already_imported(setup
     import_bundle(bundle, catalogue=catalogue, region=REGION, home=home)
     renamed = tmp_path / "renamed"
     shutil.copytree(bundle, renamed)
-    with pytest.raises(BundleError, match="already imported into onshore-hn as "
+    with pytest.raises(ReplayError, match="already imported into onshore-hn as "
                                           "uci-credit-default version 1"):
         import_bundle(renamed, catalogue=catalogue, region=REGION, home=home)
 

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from artifacts.errors import BundleError
+from artifacts.errors import ReplayError
 from artifacts.registry import PENDING_ALIAS, InMemoryRegistry, import_bundle
 from regions import load_catalogue
 
@@ -34,7 +34,7 @@ def test_the_same_signed_bundle_under_another_name_is_refused_naming_the_version
                   registry=registry)
     again = tmp_path / "renamed"
     shutil.copytree(serving.champion, again)
-    with pytest.raises(BundleError, match="already imported into onshore-hn as .* version 1"):
+    with pytest.raises(ReplayError, match="already imported into onshore-hn as .* version 1"):
         import_bundle(again, catalogue=catalogue, region=REGION, home=tmp_path,
                       registry=registry)
     assert [v for m in registry.models.values() for v in m.versions] == ["1"]
