@@ -52,11 +52,15 @@ def redact(url: str) -> str:
 
 
 class PostgresStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.location = redact(url)
         try:
             self.db = psycopg.connect(url, row_factory=dict_row, autocommit=True,
                                       connect_timeout=10)
+            if read_only:  # auditing: every transaction of this session is read-only
+                self.db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                self.db.execute("SELECT seq FROM decisions LIMIT 1").fetchall()
+                return
             with self.db.transaction():
                 self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
                 self.db.execute(_SCHEMA)

@@ -44,9 +44,12 @@ _INSERT = (f"INSERT INTO decisions ({', '.join(COLUMNS)}) "
 
 
 class SqliteStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         self.location = f"sqlite:///{path}"
+        if read_only:
+            self._open_read_only()
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None,
@@ -57,6 +60,20 @@ class SqliteStore:
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as e:
             raise LedgerError(f"{self.location}: cannot open the decision log ({e})") from e
+
+    def _open_read_only(self) -> None:
+        """For auditing: the file as it is, opened read-only; nothing created or switched."""
+        if not self.path.is_file():
+            raise LedgerError(f"{self.location}: no decision log there")
+        try:
+            self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                      timeout=30, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("SELECT seq FROM decisions LIMIT 1").fetchall()
+        except sqlite3.Error as e:
+            raise LedgerError(f"{self.location}: not a readable decision log ({e}): was it "
+                              "replaced, emptied or its table dropped?") from None
 
     def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
         try:

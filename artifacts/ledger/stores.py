@@ -40,25 +40,28 @@ def resolve_url(url: str) -> str:
         raise LedgerError(f"decision log: {e}") from None
 
 
-def open_store(url: str) -> DecisionStore:
+def open_store(url: str, *, read_only: bool = False) -> DecisionStore:
     """`postgresql://…` for PostgreSQL; `sqlite:///path`, or a plain path, for SQLite;
-    `secret:<name>` for either, read from the secret store ($SEAWALL_SECRETS) when opened."""
-    return open_resolved_store(resolve_url(url))
+    `secret:<name>` for either, read from the secret store ($SEAWALL_SECRETS) when opened.
+
+    `read_only`: for auditing. The log must already exist; nothing is created, migrated or
+    switched (no schema script, no WAL switch), and the store refuses to append."""
+    return open_resolved_store(resolve_url(url), read_only=read_only)
 
 
-def open_resolved_store(url: str) -> DecisionStore:
+def open_resolved_store(url: str, *, read_only: bool = False) -> DecisionStore:
     """`open_store` for a URL that is not a `secret:` reference."""
     if url.startswith(("postgresql://", "postgres://")):
         from artifacts.ledger.postgres_store import PostgresStore
 
-        return PostgresStore(url)
+        return PostgresStore(url, read_only=read_only)
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
     if "://" in path:
         raise LedgerError(f"decision log {url.split('://')[0]}://…: unsupported; use a "
                           "SQLite path or a postgresql:// URL")
     from artifacts.ledger.sqlite_store import SqliteStore
 
-    return SqliteStore(Path(path))
+    return SqliteStore(Path(path), read_only=read_only)
 
 
 class InMemoryStore:

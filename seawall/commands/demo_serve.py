@@ -41,7 +41,7 @@ def serve_and_query(bundle: Path, *, region: str, catalogue: Path, home: Path) -
         except subprocess.TimeoutExpired:
             server.kill()
     console.print("[green]✓[/] service stopped")
-    store = open_store(str(region_home(home, region) / "decisions.db"))
+    store = open_store(str(region_home(home, region) / "decisions.db"), read_only=True)
     report = verify_chain(store)
     store.close()
     mark = "[green]✓[/]" if report.intact else "[red]✗[/]"

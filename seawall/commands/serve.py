@@ -96,6 +96,8 @@ def verify_decisions(
                                         "check.")] = "onshore-hn",
     decision_log: LogOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    expect_empty: Annotated[bool, typer.Option(help="Accept a log that holds no decisions "
+                                               "(else an empty log fails).")] = False,
     home: HomeOption = DEFAULT_HOME,
     catalogue: CatalogueOption = None,
 ) -> None:
@@ -107,11 +109,14 @@ def verify_decisions(
     if "://" not in url and not Path(url).is_file():
         raise ServiceError(f"{url}: no decision log there (serve some decisions first, or pass "
                            "--decision-log)")
-    store = open_store(url)
+    store = open_store(url, read_only=True)  # an audit never writes to what it audits
     try:
         report = verify_chain(store)
     finally:
         store.close()
+    if report.records == 0 and not expect_empty:
+        raise ServiceError(f"{report.location}: the decision log holds no decisions; if that "
+                           "is expected (nothing served yet), pass --expect-empty")
     if as_json:
         console.print_json(json.dumps(report.to_json()))
     elif report.intact:

@@ -81,3 +81,18 @@ def test_the_service_logs_to_postgres(serving, pg_url):
     assert [x.decision.request_id for x in records] == ["pg-1"] * 5
     assert all(x.decision.reason_codes for x in records)
     assert verify_chain(open_store(pg_url)).intact
+
+
+def test_an_audit_session_is_read_only_and_a_dropped_table_is_named(pg_url):
+    writer = open_store(pg_url)
+    writer.append([decision(i) for i in range(3)])
+    writer.close()
+    audit = open_store(pg_url, read_only=True)
+    assert verify_chain(audit).records == 3
+    with pytest.raises(LedgerError, match="read-only transaction"):
+        audit.append([decision(9)])
+    audit.close()
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute("DROP TABLE decisions")
+    with pytest.raises(LedgerError, match="cannot open the decision log"):
+        open_store(pg_url, read_only=True)
