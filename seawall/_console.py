@@ -20,6 +20,10 @@ HomeOption = Annotated[Path, typer.Option(
 CatalogueOption = Annotated[Path | None, typer.Option(
     "--catalogue", envvar="SEAWALL_CATALOGUE", help="Region catalogue directory "
     "(default: the catalogue shipped with Seawall).")]
+LogOption = Annotated[str | None, typer.Option(
+    "--decision-log", envvar="SEAWALL_DECISION_LOG",
+    help="SQLite path or postgresql:// URL (password via PGPASSWORD, not the URL). Default: "
+         "<home>/regions/<region>/decisions.db.")]
 DEFAULT_HOME = Path(".seawall")
 
 

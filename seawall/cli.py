@@ -18,6 +18,7 @@ from seawall._console import errors
 from seawall.commands import (
     bundle,
     data,
+    decisions,
     demo,
     infra,
     regions,
@@ -37,7 +38,7 @@ app.add_typer(regions.app, name="regions")
 app.add_typer(data.app, name="data")
 app.add_typer(bundle.app, name="bundle")
 app.add_typer(trust.app, name="trust")
-app.add_typer(serve.decisions, name="decisions")
+app.add_typer(decisions.app, name="decisions")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(infra.app, name="infra")
 app.command("train")(train.train)

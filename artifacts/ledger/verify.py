@@ -1,8 +1,11 @@
-"""Walking the hash chain: the first broken link, or the head an auditor keeps.
+"""Walking the hash chain: the first broken link, the Merkle root, and consistency with a
+checkpoint an auditor kept.
 
 The stores refuse UPDATE and DELETE with triggers; the chain is what proves it when someone with
-the database's owner rights bypasses them. Truncating the newest records is only detectable
-against a head hash noted elsewhere, so `verify_chain` reports the head for the auditor to keep.
+the database's owner rights bypasses them. The chain alone cannot show that the newest records
+were removed, or that a record was rewritten and every later hash recomputed: a signed
+checkpoint (tree size and Merkle root) taken earlier can. Given one, `verify_chain` proves with
+an RFC 6962 consistency proof that the log still extends it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from artifacts.documents import Document
+from artifacts.ledger import merkle
+from artifacts.ledger.checkpoint import Checkpoint
 from artifacts.ledger.records import GENESIS, link_hash
 from artifacts.ledger.stores import DecisionStore
 
@@ -25,6 +30,8 @@ class ChainReport(Document):
     head: str  # hash of the last good record (GENESIS when empty)
     broken_at: int | None = None  # seq of the first broken record
     reason: str = ""
+    root: str = ""  # RFC 6962 Merkle root over the records' hashes (hex; "" when broken)
+    consistent_with: str = ""  # the checkpoint this log was proven to extend
 
     @property
     def intact(self) -> bool:
@@ -34,9 +41,11 @@ class ChainReport(Document):
         return {**super().to_json(), "intact": self.intact}
 
 
-def verify_chain(store: DecisionStore) -> ChainReport:
-    """Walk the chain from the first record; stop at the first broken link."""
-    expected_seq, prev, count = 1, GENESIS, 0
+def verify_chain(store: DecisionStore, *, checkpoint: Checkpoint | None = None
+                 ) -> ChainReport:
+    """Walk the chain from the first record; stop at the first broken link. With a
+    `checkpoint` (already signature-checked), also prove that the log extends it."""
+    expected_seq, prev, count, leaves = 1, GENESIS, 0, []
     for record in store.records():
         if record.seq != expected_seq:
             return ChainReport(store.location, count, prev, expected_seq,
@@ -51,5 +60,21 @@ def verify_chain(store: DecisionStore) -> ChainReport:
             return ChainReport(store.location, count, prev, record.seq,
                                f"record {record.seq} (request {record.decision.request_id}): "
                                f"its content does not hash to its stored hash: it was altered")
+        leaves.append(merkle.leaf_hash(bytes.fromhex(record.hash)))
         prev, count, expected_seq = record.hash, count + 1, expected_seq + 1
-    return ChainReport(store.location, count, prev)
+    head = merkle.root(leaves)
+    if checkpoint is None:
+        return ChainReport(store.location, count, prev, root=head.hex())
+    signed = (f"checkpoint {checkpoint.origin} of {checkpoint.size} records, root "
+              f"{checkpoint.root.hex()[:16]}…")
+    if checkpoint.size > count:
+        return ChainReport(store.location, count, prev, count + 1,
+                           f"the log holds {count} records, fewer than the {checkpoint.size} "
+                           f"the {signed} covers: records were removed", head.hex())
+    proof = merkle.consistency_proof(checkpoint.size, leaves)
+    if not merkle.verify_consistency(checkpoint.size, count, checkpoint.root, head, proof):
+        return ChainReport(store.location, count, prev, checkpoint.size,
+                           f"the first {checkpoint.size} records no longer have the root the "
+                           f"{signed} signed: records were rewritten (and the chain re-hashed)",
+                           head.hex())
+    return ChainReport(store.location, count, prev, root=head.hex(), consistent_with=signed)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -10,18 +9,13 @@ from typing import Annotated
 
 import typer
 
-from artifacts.ledger import open_store, verify_chain
+from artifacts.ledger import open_store
 from regions import Tier, load_catalogue, region_home, require_tier
-from seawall._console import DEFAULT_HOME, CatalogueOption, HomeOption, console
-from service import ServiceError, log_config
+from seawall._console import DEFAULT_HOME, CatalogueOption, HomeOption, LogOption, console
+from service import log_config
 
-decisions = typer.Typer(no_args_is_help=True, help="The hash-chained decision log.")
 RegionOption = Annotated[str, typer.Option("--region", "-r", help="Onshore serving region "
                                            "(e.g. onshore-hn).")]
-LogOption = Annotated[str | None, typer.Option(
-    "--decision-log", envvar="SEAWALL_DECISION_LOG",
-    help="SQLite path or postgresql:// URL (password via PGPASSWORD, not the URL). Default: "
-         "<home>/regions/<region>/decisions.db.")]
 
 
 def serve(
@@ -88,43 +82,3 @@ def serve(
                 timeout_graceful_shutdown=10,
                 # a worker verifies its bundle before it answers the supervisor's pings
                 timeout_worker_healthcheck=120)
-
-
-@decisions.command("verify")
-def verify_decisions(
-    region: Annotated[str, typer.Option("--region", "-r", help="Region whose default log to "
-                                        "check.")] = "onshore-hn",
-    decision_log: LogOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    expect_empty: Annotated[bool, typer.Option(help="Accept a log that holds no decisions "
-                                               "(else an empty log fails).")] = False,
-    home: HomeOption = DEFAULT_HOME,
-    catalogue: CatalogueOption = None,
-) -> None:
-    """Walk the hash chain from the first decision; report the first broken link. Exit 1 if
-    the chain is broken."""
-    if decision_log is None:  # the region's own log: the region must exist and serve
-        require_tier(load_catalogue(catalogue).get(region), Tier.SERVING)
-    url = decision_log or str(region_home(home, region) / "decisions.db")
-    if "://" not in url and not Path(url).is_file():
-        raise ServiceError(f"{url}: no decision log there (serve some decisions first, or pass "
-                           "--decision-log)")
-    store = open_store(url, read_only=True)  # an audit never writes to what it audits
-    try:
-        report = verify_chain(store)
-    finally:
-        store.close()
-    if report.records == 0 and not expect_empty:
-        raise ServiceError(f"{report.location}: the decision log holds no decisions; if that "
-                           "is expected (nothing served yet), pass --expect-empty")
-    if as_json:
-        console.print_json(json.dumps(report.to_json()))
-    elif report.intact:
-        console.print(f"[green]✓[/] {report.location}: {report.records} decisions, chain intact; "
-                      f"head {report.head}\n  (keep the head: a later check that no longer "
-                      "reaches it shows the newest records were removed)")
-    else:
-        console.print(f"[red]✗[/] {report.location}: chain broken at record {report.broken_at}: "
-                      f"{report.reason}\n  {report.records} records before it verify; last good "
-                      f"hash {report.head}")
-    raise typer.Exit(0 if report.intact else 1)

@@ -1,0 +1,155 @@
+"""`seawall decisions`: audit the hash-chained decision log, and sign checkpoints of it.
+
+`verify` walks the chain read-only and, given a checkpoint an auditor kept, proves with an
+RFC 6962 consistency proof that the log still extends it (so removed or rewritten records show).
+`checkpoint` signs the log's current size and Merkle root with the region's checkpoint key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from artifacts.ledger import (
+    ChainReport,
+    Checkpoint,
+    open_checkpoint,
+    open_store,
+    origin_of,
+    sign_checkpoint,
+    verify_chain,
+)
+from regions import Tier, load_catalogue, region_home, require_tier
+from seawall._console import DEFAULT_HOME, CatalogueOption, HomeOption, LogOption, console
+from service import ServiceError
+
+app = typer.Typer(no_args_is_help=True, help="The hash-chained decision log.")
+RegionOption = Annotated[str, typer.Option("--region", "-r", help="The serving region whose "
+                                           "log it is.")]
+
+
+@app.command("verify")
+def verify(
+    region: RegionOption = "onshore-hn",
+    decision_log: LogOption = None,
+    checkpoint: Annotated[Path | None, typer.Option(help="A signed checkpoint kept earlier: "
+                                                    "prove the log still extends it.")] = None,
+    public_key: Annotated[Path | None, typer.Option(help="The region's checkpoint public key "
+                                                    "(PEM; default: the one under <home>). An "
+                                                    "auditor passes their own copy.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    expect_empty: Annotated[bool, typer.Option(help="Accept a log that holds no decisions "
+                                               "(else an empty log fails).")] = False,
+    home: HomeOption = DEFAULT_HOME,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Walk the hash chain from the first decision, read-only; report the first broken link,
+    or a log that no longer extends --checkpoint. Exit 1 if either."""
+    url = _log_url(region, decision_log, home, catalogue)
+    kept = None
+    if checkpoint is not None:
+        key = public_key or _key_path(home, region).with_suffix(".pub")
+        kept = open_checkpoint(_read(checkpoint), _public_key(key), source=str(checkpoint))
+        if kept.origin != origin_of(region):
+            raise ServiceError(f"{checkpoint}: a checkpoint of {kept.origin}, not of "
+                               f"{origin_of(region)}")
+    report = _walk(url, kept)
+    if report.records == 0 and not expect_empty:
+        raise ServiceError(f"{report.location}: the decision log holds no decisions; if that "
+                           "is expected (nothing served yet), pass --expect-empty")
+    if as_json:
+        console.print_json(json.dumps(report.to_json()))
+    elif report.intact:
+        kept_line = (f"\n  consistent with the {report.consistent_with}" if report.consistent_with
+                     else "\n  (sign a checkpoint and keep it: a later check against it shows "
+                     "removed or rewritten records)")
+        console.print(f"[green]✓[/] {report.location}: {report.records} decisions, chain intact; "
+                      f"head {report.head}; Merkle root {report.root}{kept_line}")
+    else:
+        console.print(f"[red]✗[/] {report.location}: broken at record {report.broken_at}: "
+                      f"{report.reason}\n  {report.records} records before it verify; last good "
+                      f"hash {report.head}")
+    raise typer.Exit(0 if report.intact else 1)
+
+
+@app.command("checkpoint")
+def checkpoint(
+    region: RegionOption = "onshore-hn",
+    decision_log: LogOption = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write the note (default: "
+                                             "<home>/regions/<region>/checkpoints/"
+                                             "<size>.note).")] = None,
+    home: HomeOption = DEFAULT_HOME,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Sign the log's size and Merkle root with the region's checkpoint key (created, 0600, on
+    first use) and write the note for an auditor to keep."""
+    from artifacts.signing import ensure_local_key
+    from artifacts.signing.keys import load_private_key
+
+    url = _log_url(region, decision_log, home, catalogue)
+    report = _walk(url, None)
+    if not report.intact:
+        raise ServiceError(f"{report.location}: the chain is broken at record "
+                           f"{report.broken_at} ({report.reason}); no checkpoint is signed")
+    key = ensure_local_key(_key_path(home, region).parent.parent)
+    note = sign_checkpoint(Checkpoint(origin_of(region), report.records,
+                                      bytes.fromhex(report.root)), load_private_key(key.private))
+    target = out or region_home(home, region) / "checkpoints" / f"{report.records}.note"
+    _write(target, note)
+    console.print(note, end="", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"[green]✓[/] checkpoint of {report.records} decisions written to {target}; "
+                  f"verify with the public key {key.public}")
+
+
+def _log_url(region: str, decision_log: str | None, home: Path, catalogue) -> str:
+    if decision_log is None:  # the region's own log: the region must exist and serve
+        require_tier(load_catalogue(catalogue).get(region), Tier.SERVING)
+    url = decision_log or str(region_home(home, region) / "decisions.db")
+    if "://" not in url and not Path(url).is_file():
+        raise ServiceError(f"{url}: no decision log there (serve some decisions first, or pass "
+                           "--decision-log)")
+    return url
+
+
+def _walk(url: str, kept: Checkpoint | None) -> ChainReport:
+    store = open_store(url, read_only=True)  # an audit never writes to what it audits
+    try:
+        return verify_chain(store, checkpoint=kept)
+    finally:
+        store.close()
+
+
+def _key_path(home: Path, region: str) -> Path:
+    return region_home(home, region) / "checkpoint" / "keys" / "signing-key.pem"
+
+
+def _public_key(path: Path):
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        return serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as e:
+        raise ServiceError(f"{path}: not a readable PEM public key ({e})") from None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ServiceError(f"{path}: cannot read the checkpoint ({e})") from None
+
+
+def _write(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,117 @@
+"""The log-tamper corpus: what someone with the database's owner rights can do to a decision
+log, and the check that refuses each. The chain catches a record altered, removed or
+reordered in place; a checkpoint kept by the auditor catches what the chain alone cannot:
+the newest records removed, and a record rewritten with every later hash recomputed."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from artifacts.ledger import Decision, open_store
+from artifacts.ledger.records import chain
+
+SEAWALL = [sys.executable, "-m", "seawall"]
+
+
+def seawall(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*SEAWALL, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "COLUMNS": "250"})
+
+
+def decision(i: int, **changes) -> Decision:
+    d = Decision(request_id=f"r{i}", decided_at="2026-12-01T00:00:00+00:00", endpoint="score",
+                 role="champion", model_name="m", model_version="1", bundle_digest="0" * 64,
+                 application_id=f"APP-{i}", features_sha256="1" * 64, probability=i / 100,
+                 points=600.0 - i, reason_codes=("RC01",))
+    return d._replace(**changes)
+
+
+@pytest.fixture
+def kept(tmp_path):
+    """A log of 8 decisions, a checkpoint of it, then 4 more decisions."""
+    log = tmp_path / "h" / "regions" / "onshore-hn" / "decisions.db"
+    store = open_store(str(log))
+    store.append([decision(i) for i in range(8)])
+    out = seawall("decisions", "checkpoint", "--home", "h", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    store.append([decision(i) for i in range(8, 12)])
+    store.close()
+    return tmp_path, log, tmp_path / "h" / "regions" / "onshore-hn" / "checkpoints" / "8.note"
+
+
+def audit(root: Path, note: Path) -> subprocess.CompletedProcess:
+    return seawall("decisions", "verify", "--home", "h", "--checkpoint", str(note), cwd=root)
+
+
+def owner(log: Path) -> sqlite3.Connection:
+    """The database as its owner sees it: the append-only triggers dropped."""
+    db = sqlite3.connect(log)
+    db.execute("DROP TRIGGER decisions_no_update")
+    db.execute("DROP TRIGGER decisions_no_delete")
+    return db
+
+
+def test_an_untouched_log_extends_its_checkpoint(kept):
+    root, _, note = kept
+    out = audit(root, note)
+    assert out.returncode == 0 and "12 decisions, chain intact" in out.stdout
+    assert "consistent with the checkpoint seawall.decisions/onshore-hn of 8 records" in out.stdout
+
+
+def test_truncating_below_the_checkpoint_is_caught(kept):
+    root, log, note = kept
+    with owner(log) as db:
+        db.execute("DELETE FROM decisions WHERE seq > 5")
+    out = audit(root, note)
+    assert out.returncode == 1
+    assert "holds 5 records, fewer than the 8" in out.stdout and "removed" in out.stdout
+
+
+def test_rewriting_a_record_and_rehashing_everything_after_it_is_caught(kept):
+    root, log, note = kept
+    store = open_store(str(log))
+    records = list(store.records())
+    store.close()
+    forged = [r.decision for r in records]
+    forged[2] = forged[2]._replace(probability=0.99)  # the decision someone wants to change
+    rechained = chain(forged[2:], records[1].seq, records[1].hash)
+    with owner(log) as db:
+        db.execute("DELETE FROM decisions WHERE seq >= 3")
+        db.executemany("INSERT INTO decisions (seq, request_id, decided_at, endpoint, role, "
+                       "model_name, model_version, bundle_digest, application_id, "
+                       "features_sha256, probability, points, reason_codes, prev_hash, hash) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [(r.seq, *r.decision[:10], r.decision.points, '["RC01"]', r.prev_hash,
+                         r.hash) for r in rechained])
+    plain = seawall("decisions", "verify", "--home", "h", cwd=root)
+    assert plain.returncode == 0  # the chain alone is fooled: this is why checkpoints exist
+    out = audit(root, note)
+    assert out.returncode == 1 and "records were rewritten" in out.stdout
+
+
+@pytest.mark.parametrize("damage", ["edit the size", "edit the root", "other key"])
+def test_a_checkpoint_that_was_altered_or_signed_by_another_key_is_refused(kept, damage):
+    root, _, note = kept
+    text = note.read_text()
+    if damage == "edit the size":
+        text = text.replace("\n8\n", "\n7\n", 1)
+    elif damage == "edit the root":
+        origin, size, head, *rest = text.split("\n")
+        text = "\n".join([origin, size, ("A" if head[0] != "A" else "B") + head[1:], *rest])
+    else:
+        other = seawall("decisions", "checkpoint", "--home", "other", "--decision-log",
+                        str(root / "h" / "regions" / "onshore-hn" / "decisions.db"),
+                        "--out", str(root / "other.note"), cwd=root)
+        assert other.returncode == 0, other.stderr
+        text = (root / "other.note").read_text()
+    note.write_text(text)
+    out = audit(root, note)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert ("does not verify" in out.stderr or "no signature by the region's checkpoint key"
+            in out.stderr), out.stderr
