@@ -3,6 +3,8 @@
 `verify` walks the chain read-only and, given a checkpoint an auditor kept, proves with an
 RFC 6962 consistency proof that the log still extends it (so removed or rewritten records show).
 `checkpoint` signs the log's current size and Merkle root with the region's checkpoint key.
+`prove` writes an inclusion proof of one request's decisions against a kept checkpoint, which
+`check-proof` verifies offline, without the log.
 """
 
 from __future__ import annotations
@@ -105,6 +107,66 @@ def checkpoint(
     console.print(note, end="", markup=False, highlight=False, soft_wrap=True)
     console.print(f"[green]✓[/] checkpoint of {report.records} decisions written to {target}; "
                   f"verify with the public key {key.public}")
+
+
+@app.command("prove")
+def prove_request(
+    request_id: Annotated[str, typer.Argument(help="The request whose decisions to prove.")],
+    checkpoint: Annotated[Path, typer.Option(help="The signed checkpoint to prove against.")],
+    region: RegionOption = "onshore-hn",
+    decision_log: LogOption = None,
+    public_key: Annotated[Path | None, typer.Option(help="The region's checkpoint public key "
+                                                    "(default: the one under <home>).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the proof here (default: print "
+                                             "it).")] = None,
+    home: HomeOption = DEFAULT_HOME,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """An inclusion proof that REQUEST_ID's decisions are in the log the checkpoint signed
+    (JSON, for `seawall decisions check-proof`)."""
+    from artifacts.ledger import prove
+
+    url = _log_url(region, decision_log, home, catalogue)
+    note = _read(checkpoint)
+    kept = open_checkpoint(note, _public_key(public_key or _key_path(home, region)
+                                             .with_suffix(".pub")), source=str(checkpoint))
+    store = open_store(url, read_only=True)
+    try:
+        report = verify_chain(store, checkpoint=kept)
+        if not report.intact:
+            raise ServiceError(f"{report.location}: {report.reason}; nothing can be proven "
+                               "from it")
+        proof = prove(request_id, list(store.records()), note, kept)
+    finally:
+        store.close()
+    text = json.dumps(proof.to_json(), indent=2) + "\n"
+    if out is None:
+        console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+    else:
+        _write(out, text)
+        console.print(f"[green]✓[/] {len(proof.records)} decisions of {request_id} proven "
+                      f"against the checkpoint of {kept.size} records: {out}")
+
+
+@app.command("check-proof")
+def check_proof_file(
+    proof: Annotated[Path, typer.Argument(help="A proof from `seawall decisions prove`.")],
+    public_key: Annotated[Path, typer.Option(help="The region's checkpoint public key (PEM), "
+                                             "as the auditor holds it.")],
+) -> None:
+    """Verify an inclusion proof offline: the checkpoint's signature, each decision's hash and
+    its path to the signed root. No log is read."""
+    from artifacts.ledger import InclusionProof, check_proof
+
+    try:
+        doc = json.loads(_read(proof))
+    except ValueError as e:
+        raise ServiceError(f"{proof}: not JSON ({e})") from None
+    document = InclusionProof.from_json(doc, source=str(proof))
+    kept = check_proof(document, _public_key(public_key), source=str(proof))
+    console.print(f"[green]✓[/] {len(document.records)} decisions of request "
+                  f"{document.request_id} are in {kept.origin} as signed at {kept.size} records "
+                  f"(root {kept.root.hex()[:16]}…)")
 
 
 def _log_url(region: str, decision_log: str | None, home: Path, catalogue) -> str:

@@ -5,15 +5,33 @@ the newest records removed, and a record rewritten with every later hash recompu
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from artifacts.ledger import Decision, open_store
+from artifacts.documents import DocumentError
+from artifacts.errors import LedgerError
+from artifacts.ledger import (
+    Checkpoint,
+    Decision,
+    InclusionProof,
+    check_proof,
+    open_store,
+    origin_of,
+    prove,
+    sign_checkpoint,
+)
+from artifacts.ledger.merkle import leaf_hash
+from artifacts.ledger.merkle import root as merkle_root
 from artifacts.ledger.records import chain
 
 SEAWALL = [sys.executable, "-m", "seawall"]
@@ -115,3 +133,64 @@ def test_a_checkpoint_that_was_altered_or_signed_by_another_key_is_refused(kept,
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert ("does not verify" in out.stderr or "no signature by the region's checkpoint key"
             in out.stderr), out.stderr
+
+
+def test_an_inclusion_proof_checks_offline_and_any_change_to_it_fails(kept):
+    root, log, note = kept
+    out = seawall("decisions", "prove", "r3", "--home", "h", "--checkpoint", str(note),
+                  "--out", "r3.proof", cwd=root)
+    assert out.returncode == 0, out.stderr
+    public = root / "h" / "regions" / "onshore-hn" / "checkpoint" / "keys" / "signing-key.pub"
+    shutil.copy(public, root / "auditor.pub")
+    log.unlink()  # offline: the auditor has the proof and the key, not the log
+    ok = seawall("decisions", "check-proof", "r3.proof", "--public-key", "auditor.pub", cwd=root)
+    assert ok.returncode == 0 and "1 decisions of request r3 are in" in ok.stdout
+    doc = json.loads((root / "r3.proof").read_text())
+    changes = {
+        "probability": lambda d: d["records"][0]["decision"].update(probability=0.9),
+        "seq": lambda d: d["records"][0].update(seq=d["records"][0]["seq"] + 1),
+        "path": lambda d: d["records"][0]["proof"].reverse(),
+        "request": lambda d: d.update(request_id="r4"),
+        "checkpoint": lambda d: d.update(checkpoint=d["checkpoint"].replace("\n8\n", "\n9\n")),
+    }
+    for name, change in changes.items():
+        bad = json.loads(json.dumps(doc))
+        change(bad)
+        (root / "bad.proof").write_text(json.dumps(bad))
+        out = seawall("decisions", "check-proof", "bad.proof", "--public-key", "auditor.pub",
+                      cwd=root)
+        assert out.returncode == 1 and out.stderr.startswith("error: bad.proof"), (name, out)
+        assert "Traceback" not in out.stderr
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_a_mutated_proof_document_is_refused_never_a_crash(tmp_path_factory, data):
+    """Any field of a real proof replaced by arbitrary JSON: refused with a named reason."""
+    root = tmp_path_factory.mktemp("proof")
+    store = open_store(str(root / "d.db"))
+    store.append([decision(i) for i in range(5)])
+    records = list(store.records())
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaves = [leaf_hash(bytes.fromhex(r.hash)) for r in records]
+    cp = Checkpoint(origin_of("onshore-hn"), 5, merkle_root(leaves))
+    doc = prove("r2", records, sign_checkpoint(cp, key), cp).to_json()
+    target = data.draw(st.sampled_from(["request_id", "checkpoint", "records", "record",
+                                        "decision", "proof"]))
+    value = data.draw(st.recursive(st.none() | st.integers() | st.text(max_size=20)
+                                   | st.booleans(), lambda v: st.lists(v, max_size=3)
+                                   | st.dictionaries(st.text(max_size=5), v, max_size=3),
+                                   max_leaves=8))
+    if target in ("request_id", "checkpoint", "records"):
+        doc[target] = value
+    elif target == "record":
+        doc["records"][0][data.draw(st.sampled_from(["seq", "prev_hash", "hash"]))] = value
+    elif target == "decision":
+        doc["records"][0]["decision"][data.draw(st.sampled_from(sorted(
+            doc["records"][0]["decision"])))] = value
+    else:
+        doc["records"][0]["proof"] = value
+    try:
+        check_proof(InclusionProof.from_json(doc), key.public_key())
+    except (LedgerError, DocumentError):
+        pass  # refused, with a reason: what must happen (unless the value changed nothing)
