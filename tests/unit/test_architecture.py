@@ -107,25 +107,22 @@ def test_no_import_loop_between_modules():
     assert not loops, "import loops:\n" + "\n".join(loops)
 
 
+def loaded_after(code: str, watched: tuple[str, ...]) -> list[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(m for m in {watched!r} if m in sys.modules))"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, cwd=ROOT).stdout.split()
+
+
 def test_the_onshore_service_loads_no_training_stack():
-    code = ("import sys, service\n"
-            "from service.app import create_app\n"
-            "import artifacts.bundle, artifacts.signing\n"
-            "from artifacts.signing import verify_bundle\n"
-            "print(' '.join(m for m in ('mlflow', 'sklearn', 'skl2onnx', 'pandas', 'scipy')"
-            " if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=ROOT).stdout.split()
-    assert loaded == [], f"importing the service loads {loaded}"
+    code = ("import service\nfrom service.app import create_app\n"
+            "from artifacts.signing import verify_bundle")
+    assert loaded_after(code, ("mlflow", "sklearn", "skl2onnx", "pandas", "scipy")) == []
 
 
 def test_the_cli_loads_no_heavy_library_until_a_command_runs():
-    code = ("import sys, seawall.cli\n"
-            "print(' '.join(m for m in ('mlflow', 'sklearn', 'skl2onnx', 'pandas', 'pulumi',"
-            " 'model_signing', 'onnxruntime', 'fastapi') if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=ROOT).stdout.split()
-    assert loaded == [], f"`seawall --help` loads {loaded}"
+    assert loaded_after("import seawall.cli", (
+        "mlflow", "sklearn", "skl2onnx", "pandas", "pulumi", "model_signing", "onnxruntime",
+        "fastapi")) == []
 
 
 def test_pyproject_declares_every_library_the_code_imports():
@@ -151,12 +148,6 @@ def test_pyproject_declares_every_library_the_code_imports():
                 missing.add(f"{top} ({', '.join(sorted(dists))}) in {path.relative_to(ROOT)}")
     assert not missing, "imported but not declared in pyproject.toml:\n" + "\n".join(
         sorted(missing))
-
-
-def loaded_after(code: str, watched: tuple[str, ...]) -> list[str]:
-    probe = f"import sys\n{code}\nprint(' '.join(m for m in {watched!r} if m in sys.modules))"
-    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True, cwd=ROOT).stdout.split()
 
 
 def test_verify_loads_no_training_stack_and_import_no_estimators():
