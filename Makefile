@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/train_export_bundle.py
 	$(BIN)/python bench/verify_large_bundle.py
 	$(BIN)/python bench/serve_peers.py
+	$(BIN)/python bench/serve_startup.py
 
 # Re-resolve the pins from requirements.in in a throw-away environment.
 lock:
