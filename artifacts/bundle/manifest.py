@@ -147,6 +147,9 @@ class Bundle:
     def read(self, name: str) -> bytes:
         return (self.path / name).read_bytes()
 
+    def size(self, name: str) -> int:
+        return (self.path / name).stat().st_size
+
     def document(self, name: str) -> dict:
         try:
             return json.loads(self.read(name))

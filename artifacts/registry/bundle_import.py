@@ -50,7 +50,6 @@ def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: 
     target = store / "bundles" / source.path.name
     if target.exists():
         raise BundleError(f"{target}: region {region} already holds a bundle of that name")
-    model = source.manifest.model.name
     staging = target.parent / f".{target.name}.import-{secrets.token_hex(4)}"
     try:
         _copy(source.path, staging)
@@ -67,6 +66,7 @@ def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: 
             registry = MlflowRegistry(tracking_uri or sqlite_uri(store),
                                       artifact_root=store / "mlartifacts")
         signed = verified.manifest  # the subject as signed: name, version, and its digest
+        model = signed.model.name
         _refuse_replay(registry.versions(model), source.path, region, model,
                        str(signed.model.version), digest)
         tags = {MANIFEST_TAG: digest, "seawall.signer": report.signer.claimed,

@@ -17,7 +17,6 @@ from artifacts.registry.protocol import PENDING_ALIAS, RegisteredVersion
 class _Model:
     versions: dict[str, dict[str, str]] = field(default_factory=dict)  # version -> tags
     aliases: dict[str, str] = field(default_factory=dict)
-    bundles: dict[str, Path] = field(default_factory=dict)
 
 
 class InMemoryRegistry:
@@ -36,13 +35,12 @@ class InMemoryRegistry:
         version = str(max(map(int, model.versions), default=0) + 1)
         previous = model.aliases.get(PENDING_ALIAS)
         model.versions[version] = dict(tags)
-        model.bundles[version] = bundle_dir
         model.aliases[PENDING_ALIAS] = version
         try:
             yield RegisteredVersion(self.location, experiment, f"run-{next(self._runs)}",
                                     model_name, version)
         except BaseException:
-            del model.versions[version], model.bundles[version]
+            del model.versions[version]
             if previous is None:
                 model.aliases.pop(PENDING_ALIAS, None)
             else:

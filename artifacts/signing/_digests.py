@@ -50,7 +50,7 @@ def signature_and_digests(report: VerificationReport, bundle: Bundle, facts: Sig
     resources = facts.resources()
     digests.ok(f"{len(resources)} files, {sum(len(r) for r in resources.values())} signed "
                f"digests ({serialization.get('hash_type')}, {serialization.get('method')}), "
-               f"{sum(_size(bundle, f) for f in resources):,} bytes")
+               f"{sum(bundle.size(f) for f in resources):,} bytes")
     return True
 
 
@@ -152,6 +152,3 @@ def unreadable_manifest(report: VerificationReport, path: Path, error: BundleErr
         if c.name != "digests":
             c.skip(why)
 
-
-def _size(bundle: Bundle, name: str) -> int:
-    return (bundle.path / name).stat().st_size

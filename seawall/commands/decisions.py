@@ -55,7 +55,7 @@ def verify(
     url = _log_url(region, decision_log, home, catalogue)
     kept = None
     if checkpoint is not None:
-        key = public_key or _key_path(home, region).with_suffix(".pub")
+        key = public_key or _checkpoint_key(home, region)
         kept = open_checkpoint(_read(checkpoint), _public_key(key), source=str(checkpoint))
         if kept.origin != origin_of(region):
             raise ServiceError(f"{checkpoint}: a checkpoint of {kept.origin}, not of "
@@ -99,7 +99,7 @@ def checkpoint(
     if not report.intact:
         raise ServiceError(f"{report.location}: the chain is broken at record "
                            f"{report.broken_at} ({report.reason}); no checkpoint is signed")
-    key = ensure_local_key(_key_path(home, region).parent.parent)
+    key = ensure_local_key(_checkpoint_home(home, region))
     note = sign_checkpoint(Checkpoint(origin_of(region), report.records,
                                       bytes.fromhex(report.root)), load_private_key(key.private))
     target = out or region_home(home, region) / "checkpoints" / f"{report.records}.note"
@@ -128,8 +128,8 @@ def prove_request(
 
     url = _log_url(region, decision_log, home, catalogue)
     note = _read(checkpoint)
-    kept = open_checkpoint(note, _public_key(public_key or _key_path(home, region)
-                                             .with_suffix(".pub")), source=str(checkpoint))
+    kept = open_checkpoint(note, _public_key(public_key or _checkpoint_key(home, region)),
+                           source=str(checkpoint))
     store = open_store(url, read_only=True)
     try:
         report = verify_chain(store, checkpoint=kept)
@@ -187,8 +187,16 @@ def _walk(url: str, kept: Checkpoint | None) -> ChainReport:
         store.close()
 
 
-def _key_path(home: Path, region: str) -> Path:
-    return region_home(home, region) / "checkpoint" / "keys" / "signing-key.pem"
+def _checkpoint_home(home: Path, region: str) -> Path:
+    """Where the region's checkpoint key lives (`keys/` below it, as `ensure_local_key` makes)."""
+    return region_home(home, region) / "checkpoint"
+
+
+def _checkpoint_key(home: Path, region: str) -> Path:
+    """The region's checkpoint public key."""
+    from artifacts.signing.keys import PUBLIC_KEY
+
+    return _checkpoint_home(home, region) / "keys" / PUBLIC_KEY
 
 
 def _public_key(path: Path):
