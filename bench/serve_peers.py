@@ -3,9 +3,11 @@
 Peers (all serve the same trained model; single-row requests, wrk with 1 thread and 8
 connections):
 
-- seawall:    `seawall serve` (verified bundle, contract checks, durable hash-chained decision
-              log in SQLite with synchronous=FULL, Prometheus metrics, request ids); the JSON
-              access log is off (no peer writes one; `--access-log` measures it on).
+- seawall:    `seawall serve` (bearer-token authentication, verified bundle, contract checks,
+              durable hash-chained decision log in SQLite with synchronous=FULL, signed
+              checkpoints, Prometheus metrics, request ids); the JSON access log is off (no
+              peer writes one; `--access-log` measures it on).
+- seawall, no auth: the same with `--insecure-no-auth`, to show what the token check costs.
 - mlflow:     `mlflow models serve --env-manager local` on the registered scikit-learn model.
 - sklearn:    a seed-style FastAPI + pydantic + pandas + scikit-learn endpoint
               (bench/peers/sklearn_fastapi.py).
@@ -46,6 +48,7 @@ from artifacts.factory import ModelFamily, TrainRequest, build_candidate
 from artifacts.registry import sqlite_uri
 from artifacts.signing import Method, SignRequest, add_signer, ensure_local_key, sign_bundle
 from regions import PACKAGED_CATALOGUE
+from service.dev_issuer import create_issuer, issue_token
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -92,22 +95,34 @@ def run(work: Path, seconds: int, rounds: int, access_log: bool) -> None:
     env = {**os.environ, "MLFLOW_TRACKING_URI": sqlite_uri(home), "SEAWALL_BENCH_BUNDLE":
            str(bundle), "SEAWALL_BENCH_MODEL": model_uri, "PYTHONPATH": str(ROOT),
            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # mlflow execs uvicorn
-    seawall = [str(BIN / "seawall"), "serve", "--region", "onshore-hn", "--bundle", str(bundle),
-               "--catalogue", str(catalogue), "--home", str(home),
-               "--access-log" if access_log else "--no-access-log"]
+    # Seawall as production runs it: bearer tokens checked against the issuer's JWKS; and the
+    # same without authentication, to show what the check costs.
+    jwks = create_issuer(work / "issuer")
+    token = issue_token(work / "issuer", issuer="https://idp.bench", audience="seawall",
+                        subject="bench", scopes=["seawall:predict"])
+    auth = ["--jwt-issuer", "https://idp.bench", "--jwt-audience", "seawall", "--jwt-jwks",
+            str(jwks)]
+    def seawall(*options: str) -> list[str]:
+        return [str(BIN / "seawall"), "serve", "--region", "onshore-hn", "--bundle", str(bundle),
+                "--catalogue", str(catalogue), "--access-log" if access_log else
+                "--no-access-log", *options]
+
+    bearer = {"Authorization": f"Bearer {token}"}
     servers = {
-        "seawall": (seawall, "/predict", {"rows": one}),
+        "seawall": (seawall("--home", str(home), *auth), "/predict", {"rows": one}, bearer),
+        "seawall, no auth": (seawall("--home", str(work / "home-no-auth"), "--insecure-no-auth"),
+                             "/predict", {"rows": one}, {}),
         "mlflow": ([str(BIN / "mlflow"), "models", "serve", "-m", model_uri, "-w", "1",
                     "--env-manager", "local", "-h", "127.0.0.1"], "/invocations",
-                   {"dataframe_split": {"columns": golden["columns"], "data": one}}),
-        "sklearn": ([*UVICORN, "bench.peers.sklearn_fastapi:app"], "/predict", {"rows": one}),
-        "raw floor": ([*UVICORN, "bench.peers.raw_floor:app"], "/", {"rows": one}),
+                   {"dataframe_split": {"columns": golden["columns"], "data": one}}, {}),
+        "sklearn": ([*UVICORN, "bench.peers.sklearn_fastapi:app"], "/predict", {"rows": one}, {}),
+        "raw floor": ([*UVICORN, "bench.peers.raw_floor:app"], "/", {"rows": one}, {}),
     }
     with Servers(work, env) as running:
-        targets = {name: running.start(name, command, path, body)
-                   for name, (command, path, body) in servers.items()}
+        targets = {name: running.start(name, command, path, body, headers)
+                   for name, (command, path, body, headers) in servers.items()}
         batches, floor_batches = "seawall 1,000-row batches", "raw floor 1,000-row batches"
-        targets[batches] = running.target(targets["seawall"], {"rows": batch}, batches)
+        targets[batches] = running.target(targets["seawall"], {"rows": batch}, batches, bearer)
         targets[floor_batches] = running.target(targets["raw floor"], {"rows": batch},
                                                 floor_batches)
         connections = {name: 4 if "batches" in name else 8 for name in targets}
@@ -144,6 +159,7 @@ class Servers:
         self.work, self.env = work, env
         self.processes: dict[str, subprocess.Popen] = {}
         self.scripts: dict[str, Path] = {}
+        self.headers: dict[str, dict[str, str]] = {}
 
     def __enter__(self) -> Self:
         return self
@@ -157,21 +173,25 @@ class Servers:
             except subprocess.TimeoutExpired:
                 process.kill()
 
-    def start(self, name: str, command: list[str], path: str, body: dict) -> str:
+    def start(self, name: str, command: list[str], path: str, body: dict,
+              headers: dict[str, str]) -> str:
         port = free_port()
         flag = ["--port", str(port)] if "mlflow" not in command[0] else ["-p", str(port)]
-        with (self.work / f"{name.split()[0]}.log").open("w") as log:
+        with (self.work / f"{_slug(name)}.log").open("w") as log:
             self.processes[name] = subprocess.Popen([*command, *flag], env=self.env, stdout=log,
                                                     stderr=log, cwd=ROOT)
-        return self.target(f"http://127.0.0.1:{port}{path}", body, name)
+        return self.target(f"http://127.0.0.1:{port}{path}", body, name, headers)
 
-    def target(self, url: str, body: dict, name: str) -> str:
-        payload = self.work / f"{name.replace(' ', '-')}.json"
+    def target(self, url: str, body: dict, name: str, headers: dict[str, str]) -> str:
+        payload = self.work / f"{_slug(name)}.json"
         payload.write_text(json.dumps(body))
-        script = self.work / f"{name.replace(' ', '-')}.lua"
-        script.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = '
-                          f'"application/json"\nwrk.body = io.open("{payload}"):read("*a")\n')
+        script = self.work / f"{_slug(name)}.lua"
+        lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"',
+                 *(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()),
+                 f'wrk.body = io.open("{payload}"):read("*a")']
+        script.write_text("\n".join(lines) + "\n")
         self.scripts[name] = script
+        self.headers[name] = headers
         return url
 
     def script(self, name: str) -> Path:
@@ -179,16 +199,23 @@ class Servers:
 
     def wait_answering(self, name: str, url: str) -> None:
         process = self.processes.get(name) or self.processes[name.split(" 1,000")[0]]
-        wait_answering(process, url, self.script(name).with_suffix(".json").read_text())
+        wait_answering(process, url, self.script(name).with_suffix(".json").read_text(),
+                       self.headers[name])
 
 
-def wait_answering(process: subprocess.Popen, url: str, payload: str) -> None:
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name)
+
+
+def wait_answering(process: subprocess.Popen, url: str, payload: str,
+                   headers: dict[str, str]) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
             sys.exit(f"{url}: the server exited with {process.returncode}")
         try:
-            r = httpx.post(url, content=payload, headers={"content-type": "application/json"},
+            r = httpx.post(url, content=payload, headers={"content-type": "application/json",
+                                                          **headers},
                            timeout=5, trust_env=False)
             if r.status_code == 200:
                 return
@@ -264,6 +291,7 @@ def report(r: dict, rows_per_s: dict, seconds: int, rounds: int, access_log: boo
         ("seawall / mlflow models serve", s["rps"] / r["mlflow"]["rps"], ">= 40"),
         ("seawall / sklearn + FastAPI", s["rps"] / r["sklearn"]["rps"], ">= 4"),
         ("seawall / raw ASGI floor", s["rps"] / r["raw floor"]["rps"], ">= 0.4"),
+        ("seawall with tokens / without", s["rps"] / r["seawall, no auth"]["rps"], ">= 0.95"),
         ("seawall p99 (ms)", s["p99"], "<= 5"),
         ("1,000-row batches: seawall rows/s / in-process onnxruntime",
          rows_per_s["seawall"] / in_process, ">= 0.7"),

@@ -16,6 +16,7 @@ import typer
 from regions.errors import SeawallError
 from seawall._console import errors
 from seawall.commands import (
+    auth,
     bundle,
     data,
     decisions,
@@ -41,6 +42,7 @@ app.add_typer(trust.app, name="trust")
 app.add_typer(decisions.app, name="decisions")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(infra.app, name="infra")
+app.add_typer(auth.app, name="auth")
 app.command("train")(train.train)
 app.command("sign")(sign.sign)
 app.command("verify")(verify.verify)

@@ -6,7 +6,9 @@ Public API (stable)::
     from service import ServiceSettings, create_app
 
     app = create_app(ServiceSettings(region="onshore-hn", bundle=path,
-                                     decision_log=".seawall/regions/onshore-hn/decisions.db"))
+                                     decision_log=".seawall/regions/onshore-hn/decisions.db",
+                                     jwt_issuer="https://idp.bank.vn", jwt_audience="seawall",
+                                     jwt_jwks=Path("/var/run/secrets/seawall/jwks.json")))
     # uvicorn.run(app) -- or `seawall serve`, which runs `app_from_env` in each worker
 
 The decision log's chain and stores are `artifacts.ledger`'s; the group-commit writer that

@@ -9,6 +9,7 @@ still starts, but `/ready` says why and every scoring route answers 503.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from importlib import metadata
@@ -19,8 +20,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 
-from regions import load_catalogue
+from regions import SeawallError, load_catalogue
 from service import scoring_routes
+from service.auth import AuthPolicy, Authenticated, TokenValidator
+from service.checkpointer import Checkpointer
 from service.contract_check import ContractViolation, RequestParser
 from service.errors import DecisionLogError, ServiceError
 from service.log_writer import DecisionWriter
@@ -40,8 +43,23 @@ from service.settings import ServiceSettings, get_settings
 log = logging.getLogger("seawall.service")
 
 
+def auth_policy(settings: ServiceSettings) -> AuthPolicy | None:
+    """The client authentication `settings` configure; None with `insecure_no_auth`.
+    `ServiceError` for an unusable JWKS file."""
+    if settings.insecure_no_auth:
+        return None
+    tokens = None
+    if settings.jwt_issuer is not None:
+        tokens = TokenValidator(settings.jwt_issuer, settings.jwt_audience, settings.jwt_jwks)
+    return AuthPolicy(tokens=tokens, mtls=settings.tls_client_ca is not None,
+                      mtls_scopes=frozenset(settings.mtls_scopes.split()),
+                      metrics_open=not settings.metrics_auth)
+
+
 def create_app(settings: ServiceSettings) -> FastAPI:
     metrics = ServiceMetrics()
+    policy = auth_policy(settings)
+    auth_mode = policy.mode if policy is not None else "off (--insecure-no-auth)"
     state: dict = {"models": ModelSet(failures=["starting: the bundles are not verified yet"])}
 
     @contextlib.asynccontextmanager
@@ -63,7 +81,20 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             if configured:
                 metrics.bundle_verified.labels(role).set(
                     int(getattr(models, role) is not None and models.ready))
-        state.update(models=models, writer=writer)
+        checkpointer, signing = None, None
+        if settings.checkpoint_key is not None and writer is not None:
+            try:
+                checkpointer = Checkpointer(
+                    decision_log=settings.decision_log, region=settings.region,
+                    key=settings.checkpoint_key, directory=settings.checkpoint_dir,
+                    interval=settings.checkpoint_interval, on_signed=metrics.checkpoint_signed_at)
+            except (SeawallError, OSError) as e:
+                why = e.diagnostics() if isinstance(e, SeawallError) else str(e)
+                models.failures.append(f"checkpoints: {why}")
+                log.error("not ready: checkpoints: %s", why)
+            else:
+                signing = asyncio.create_task(checkpointer.run())
+        state.update(models=models, writer=writer, checkpointer=checkpointer)
         app.state.decision_writer = writer  # for operators' tools and tests: its pid, problem
         if models.ready:
             champion = models.champion
@@ -71,12 +102,18 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             state["scorer"] = Scorer(models, Scorecard(settings.base_score, settings.base_odds,
                                                        settings.points_to_double_odds),
                                      settings.canary_fraction)
-            log.info("ready: region %s, champion %s v%s", settings.region, champion.name,
-                     champion.version)
+            log.info("ready: region %s, champion %s v%s, client authentication %s",
+                     settings.region, champion.name, champion.version, auth_mode)
+        if policy is None:
+            log.warning("client authentication is OFF (--insecure-no-auth): anyone who reaches "
+                        "this port can score; never in production")
         app.openapi_schema = None  # rebuilt with the champion's contract
         yield
         if writer is not None:
             await writer.close()
+        if signing is not None:  # a last checkpoint covers every decision answered
+            signing.cancel()
+            await asyncio.to_thread(checkpointer.sign_now)
 
     telemetry = {"tracing": settings.opentelemetry, "metrics": settings.opentelemetry,
                  "logs": settings.opentelemetry}
@@ -86,7 +123,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                   "is sent.")
     context = {"metrics": metrics, "access_log": settings.access_log,
                "model_version": lambda: _champion_version(state["models"])}
-    app.add_middleware(RequestContext, **context)
+    app.add_middleware(Authenticated, policy=policy)
+    app.add_middleware(RequestContext, **context)  # outermost: refusals are logged and counted
 
     async def decide(endpoint: Endpoint, scope: dict, receive) -> tuple[int, dict]:
         """Status and body for one scoring request (see `scoring_routes`)."""
@@ -111,7 +149,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         except ContractViolation as e:
             metrics.count_violations(e.violations, parser.known_fields)
             return 422, e.to_dict()
-        scored = state["scorer"].decide(endpoint, batch, rid, top_n)
+        scored = state["scorer"].decide(endpoint, batch, rid, top_n,
+                                        scope["state"].get("caller"))
         try:
             await state["writer"].record(scored.decisions)
         except DecisionLogError as e:
@@ -124,8 +163,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     # to one takes the scoring lane, past the rest of the middleware stack.
     routes = scoring_routes.scoring_routes(decide)
     app.router.routes[:0] = routes
-    app.scoring_lane = {r.path: RequestContext(scoring_routes.guarded(r.endpoint), **context)
-                        for r in routes}
+    app.scoring_lane = {r.path: RequestContext(Authenticated(
+        scoring_routes.guarded(r.endpoint), policy=policy), **context) for r in routes}
 
     @app.get("/health", summary="Liveness: the process answers",
              responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}})
@@ -142,7 +181,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         if problem is not None:
             reasons.append(f"decision log: {problem}")
         body = {"ready": not reasons, "region": settings.region, "reasons": reasons,
-                "models": [m.identity() for m in models.served()]}
+                "auth": auth_mode, "models": [m.identity() for m in models.served()]}
         return _json(body, 503 if reasons else 200)
 
     @app.get("/version", summary="Model id, version, bundle digest and signer identity",
@@ -153,6 +192,21 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             return _json({"error": "not_ready", "reasons": models.failures}, 503)
         return _json({"service": app.version, "region": settings.region,
                       "models": [m.identity() for m in models.served()]}, 200)
+
+    @app.get("/checkpoint", summary="The latest signed checkpoint of the decision log (a C2SP "
+             "signed note: origin, tree size, RFC 6962 root)", response_class=Response,
+             responses={200: {"content": {"text/plain": {}}}, 404: {"model": Unavailable},
+                        503: {"model": Unavailable}})
+    async def checkpoint() -> Response:
+        checkpointer: Checkpointer | None = state.get("checkpointer")
+        if checkpointer is None:
+            return _json({"error": "no_checkpoints", "reasons": [
+                "this service signs no checkpoints (serve with --checkpoint-key)"]}, 404)
+        note = checkpointer.latest()
+        if note is None:
+            return _json({"error": "no_checkpoint_yet", "reasons": [
+                checkpointer.problem or "nothing has been logged yet"]}, 503)
+        return Response(note, media_type="text/plain; charset=utf-8")
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def prometheus() -> Response:

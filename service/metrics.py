@@ -27,7 +27,7 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05
                    0.5, 1.0, 2.5)
 PROBABILITY_BUCKETS = tuple(round(0.05 * i, 2) for i in range(1, 21))
 KNOWN_ENDPOINTS = frozenset({"/health", "/ready", "/version", "/predict", "/score", "/explain",
-                             "/metrics", "/docs", "/openapi.json"})
+                             "/metrics", "/docs", "/openapi.json", "/checkpoint"})
 _ENVELOPE = frozenset({"(body)", "(row)", "(content-type)", "rows", "application_ids",
                        "top_n"})  # fields a client cannot name
 
@@ -58,6 +58,15 @@ class ServiceMetrics:
         self._children: dict[tuple, object] = {}
         self.decisions = Counter(names.DECISIONS_LOGGED, "Decisions committed to the "
                                  "decision log.", registry=r)
+        self.checkpoint_size = Gauge(names.CHECKPOINT_SIZE, "Decisions the latest signed "
+                                     "checkpoint covers.", registry=r, multiprocess_mode="max")
+        self.checkpoint_signed = Gauge(names.CHECKPOINT_SIGNED, "When the latest checkpoint was "
+                                       "signed (Unix time).", registry=r,
+                                       multiprocess_mode="max")
+
+    def checkpoint_signed_at(self, size: int, when: float) -> None:
+        self.checkpoint_size.set(size)
+        self.checkpoint_signed.set(when)
 
     def observe_request(self, endpoint: str, status: int, model_version: str,
                         seconds: float) -> None:

@@ -2,7 +2,8 @@
 
 For every HTTP request: take `x-request-id` from the client when it is a sane token, else make
 one; set it for the logs; return it on the response; count the request by endpoint, status and
-model version; time it; track requests in flight; and write one JSON access-log line.
+model version; time it; track requests in flight; and write one JSON access-log line (with
+the authenticated caller, which `auth.Authenticated` puts in the scope's state).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class RequestContext:
             if self.access_log:
                 access.info("%s %s %d", scope["method"], scope["path"], status,
                             extra={"status": status, "duration_ms": round(elapsed * 1000, 3),
-                                   "client": (scope.get("client") or ("", 0))[0]})
+                                   "client": (scope.get("client") or ("", 0))[0],
+                                   "caller": scope["state"].get("caller")})
             request_id.reset(token)
 
 

@@ -64,6 +64,8 @@ class Ready(BaseModel):
     ready: bool
     region: str
     reasons: list[str] = []
+    auth: str = Field(description="How clients authenticate: mtls, jwt, mtls+jwt, or off "
+                      "(--insecure-no-auth)")
     models: list[dict] = []
 
 

@@ -65,7 +65,9 @@ class Scorer:
         self.models, self.scorecard, self.canary_fraction = models, scorecard, canary_fraction
 
     def decide(self, endpoint: Endpoint, batch: Batch, request_id: str,
-               top_n: int | None = None) -> Scored:
+               top_n: int | None = None, caller: str | None = None) -> Scored:
+        """Score `batch` with every model it goes to; `caller` (the authenticated client) goes
+        into each decision."""
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         hashes = [features_sha256(v) for v in batch.values]
         ids = batch.application_ids
@@ -90,12 +92,13 @@ class Scorer:
                     results[i] = row
             decisions.append(answer.decisions(
                 model, endpoint, request_id, now, ids if rows is None else [ids[i] for i in rows],
-                hashes if rows is None else [hashes[i] for i in rows]))
+                hashes if rows is None else [hashes[i] for i in rows], caller))
         if self.models.shadow is not None:
             shadow = self.models.shadow
             answer = self._score(shadow, endpoint, batch.feeds, top_n)
             by_model.append((shadow, answer.probabilities))
-            decisions.append(answer.decisions(shadow, endpoint, request_id, now, ids, hashes))
+            decisions.append(answer.decisions(shadow, endpoint, request_id, now, ids, hashes,
+                                              caller))
         return Scored(results, decisions, by_model)
 
     def _score(self, model: ServedModel, endpoint: Endpoint, feeds: dict, top_n: int | None
@@ -139,13 +142,14 @@ class _Answer:
         return rows
 
     def decisions(self, model: ServedModel, endpoint: Endpoint, request_id: str, now: str,
-                  application_ids: list[str | None], hashes: list[str]) -> DecisionColumns:
+                  application_ids: list[str | None], hashes: list[str], caller: str | None
+                  ) -> DecisionColumns:
         codes = model.reasons.codes
         return DecisionColumns(
             request_id, now, endpoint.value, model.role.value, model.name, model.version,
             model.bundle_digest, application_ids, hashes, self.listed, self.points,
             None if self.reasons is None else [[codes[n]["code"] for n, _ in row]
-                                               for row in self.reasons])
+                                               for row in self.reasons], caller)
 
 
 def _take(feeds: dict, rows: list[int]) -> dict:

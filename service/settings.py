@@ -14,6 +14,9 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+ALL_SCOPES = ("seawall:predict", "seawall:score", "seawall:explain", "seawall:metrics",
+              "seawall:read")  # service.auth checks these; kept here so settings stay light
+
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SEAWALL_SERVE_", frozen=True, extra="forbid")
@@ -37,6 +40,28 @@ class ServiceSettings(BaseSettings):
     decision_timeout: float = Field(30.0, gt=0, le=3600, description="Seconds a request waits "
                                     "for its decisions' commit before it is answered 503.")
     access_log: bool = True
+    jwt_issuer: str | None = Field(None, description="Bearer tokens: the issuer (iss) to accept.")
+    jwt_audience: str | None = Field(None, description="Bearer tokens: the audience (aud) they "
+                                     "must name.")
+    jwt_jwks: Path | None = Field(None, description="Bearer tokens: the issuer's JWKS file (its "
+                                  "public keys), mounted from a Vault-backed secret.")
+    tls_cert: Path | None = Field(None, description="The server's TLS certificate (PEM).")
+    tls_key: Path | None = Field(None, description="The server's TLS private key (PEM, 0600).")
+    tls_client_ca: Path | None = Field(None, description="Mutual TLS: the CA bundle client "
+                                       "certificates must chain to.")
+    mtls_scopes: str = Field(" ".join(ALL_SCOPES), description="Scopes a verified client "
+                             "certificate carries when no bearer token is required.")
+    metrics_auth: bool = Field(False, description="Require the seawall:metrics scope on "
+                               "/metrics (else it is open, for the in-cluster Prometheus).")
+    checkpoint_key: str | None = Field(None, description="Sign checkpoints of the decision log "
+                                       "with this key: a PEM private key file or an HSM key's "
+                                       "pkcs11: URI (PIN from $SEAWALL_PKCS11_PIN).")
+    checkpoint_dir: Path | None = Field(None, description="Where signed checkpoints are "
+                                        "published (<size>.note and latest.note).")
+    checkpoint_interval: float = Field(30.0, gt=0, le=86400, description="Seconds between "
+                                       "checkpoints (signed only when the log grew).")
+    insecure_no_auth: bool = Field(False, description="Serve without client authentication "
+                                   "(a local trial only; /ready and the logs say so).")
     opentelemetry: bool = Field(False, description="FastAPI's native OpenTelemetry spans and "
                                 "metrics (needs configured OTel providers); Prometheus metrics "
                                 "are always on.")
@@ -48,6 +73,28 @@ class ServiceSettings(BaseSettings):
         if not all(math.isfinite(v) for v in (self.base_score, self.base_odds,
                                               self.points_to_double_odds)):
             raise ValueError("scorecard parameters must be finite")
+        if (self.checkpoint_key is None) != (self.checkpoint_dir is None):
+            raise ValueError("checkpoints need both --checkpoint-key and --checkpoint-dir")
+        jwt = (self.jwt_issuer, self.jwt_audience, self.jwt_jwks)
+        if any(v is not None for v in jwt) and not all(v is not None for v in jwt):
+            raise ValueError("bearer tokens need all of --jwt-issuer, --jwt-audience and "
+                             "--jwt-jwks")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("TLS needs both --tls-cert and --tls-key")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ValueError("mutual TLS (--tls-client-ca) needs --tls-cert and --tls-key")
+        authenticated = self.jwt_issuer is not None or self.tls_client_ca is not None
+        if authenticated and self.insecure_no_auth:
+            raise ValueError("--insecure-no-auth contradicts the authentication configured")
+        if not authenticated and not self.insecure_no_auth:
+            raise ValueError("no client authentication is configured: give bearer tokens "
+                             "(--jwt-issuer, --jwt-audience, --jwt-jwks) and/or mutual TLS "
+                             "(--tls-client-ca with --tls-cert, --tls-key); for a local trial "
+                             "only, --insecure-no-auth")
+        unknown = set(self.mtls_scopes.split()) - set(ALL_SCOPES)
+        if unknown:
+            raise ValueError(f"--mtls-scopes: unknown scope(s) {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(ALL_SCOPES)}")
         return self
 
 

@@ -34,6 +34,34 @@ def root(leaves: Sequence[bytes], lo: int = 0, hi: int | None = None) -> bytes:
     return node_hash(root(leaves, lo, k), root(leaves, k, hi))
 
 
+class CompactRange:
+    """A growing tree kept as the roots of its perfect subtrees, largest first: enough to add a
+    leaf and compute the head in O(log n) memory (the compact ranges of transparency-dev), so a
+    service can sign checkpoints of a log without holding its leaves."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._roots: list[bytes] = []
+
+    def append(self, leaf: bytes) -> None:
+        node, size = leaf, self.size
+        while size & 1:  # each trailing one bit is a perfect subtree this leaf completes
+            node = node_hash(self._roots.pop(), node)
+            size >>= 1
+        self._roots.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        """MTH of the leaves so far: RFC 6962's split at the largest power of two puts the
+        largest perfect subtree on the left, then the rest, recursively."""
+        if not self._roots:
+            return EMPTY_ROOT
+        node = self._roots[-1]
+        for left in reversed(self._roots[:-1]):
+            node = node_hash(left, node)
+        return node
+
+
 def inclusion_proof(index: int, leaves: Sequence[bytes], size: int | None = None) -> list[bytes]:
     """PATH(index, D[:size]): the audit path proving leaf `index` is in the tree of `size`."""
     size = len(leaves) if size is None else size

@@ -24,6 +24,7 @@ from artifacts.ledger.records import (
     chain,
     row_decision,
     row_values,
+    select_list,
 )
 
 _LOCK_KEY = 0x5EA3A11  # pg_advisory_xact_lock key for the chain head
@@ -33,8 +34,9 @@ CREATE TABLE IF NOT EXISTS decisions (
     endpoint TEXT NOT NULL, role TEXT NOT NULL, model_name TEXT NOT NULL,
     model_version TEXT NOT NULL, bundle_digest TEXT NOT NULL, application_id TEXT,
     features_sha256 TEXT NOT NULL, probability DOUBLE PRECISION NOT NULL,
-    points DOUBLE PRECISION, reason_codes TEXT, prev_hash TEXT NOT NULL,
+    points DOUBLE PRECISION, reason_codes TEXT, caller TEXT, prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL);
+ALTER TABLE decisions ADD COLUMN IF NOT EXISTS caller TEXT;
 CREATE INDEX IF NOT EXISTS decisions_request_id ON decisions (request_id);
 CREATE OR REPLACE FUNCTION seawall_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'the decision log is append-only'; END $$;
@@ -60,6 +62,10 @@ class PostgresStore:
             if read_only:  # auditing: every transaction of this session is read-only
                 self.db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
                 self.db.execute("SELECT seq FROM decisions LIMIT 1").fetchall()
+                self._select = select_list(bool(self.db.execute(
+                    "SELECT 1 FROM information_schema.columns WHERE table_name = 'decisions' "
+                    "AND column_name = 'caller' AND table_schema = current_schema()"
+                ).fetchone()))
                 return
             with self.db.transaction():
                 self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
@@ -67,6 +73,8 @@ class PostgresStore:
         except psycopg.Error as e:
             raise LedgerError(f"{self.location}: cannot open the decision log "
                                    f"({_first_line(e)})") from None
+
+    _select = select_list(True)
 
     def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
         try:
@@ -82,10 +90,11 @@ class PostgresStore:
                                    f"({_first_line(e)})") from None
         return linked
 
-    def records(self) -> Iterator[LoggedDecision]:
+    def records(self, after: int = 0) -> Iterator[LoggedDecision]:
         try:
             with self.db.transaction(), self.db.cursor(name="seawall_verify") as cur:
-                cur.execute(f"SELECT {', '.join(COLUMNS)} FROM decisions ORDER BY seq")
+                cur.execute(f"SELECT {self._select} FROM decisions WHERE seq > %s ORDER BY seq",
+                            (after,))
                 for row in cur:
                     yield row_decision(row)
         except psycopg.Error as e:

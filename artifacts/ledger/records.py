@@ -5,6 +5,8 @@ Each record carries the hash of the record before it (`prev_hash`) and its own `
 SHA-256 of `prev_hash` and the record's canonical JSON (sorted keys, every field but `hash`).
 Changing, deleting or reordering any record breaks the chain at that record (`verify.py`
 names the first broken link). The bytes are fixed: logs written by earlier versions verify.
+A field added later (`caller`, the authenticated client) enters the canonical JSON only when it
+is set, so a record without it hashes as it always did.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import orjson
 GENESIS = "0" * 64
 COLUMNS = ("seq", "request_id", "decided_at", "endpoint", "role", "model_name", "model_version",
            "bundle_digest", "application_id", "features_sha256", "probability", "points",
-           "reason_codes", "prev_hash", "hash")
+           "reason_codes", "caller", "prev_hash", "hash")
 
 
 class Decision(NamedTuple):
@@ -40,6 +42,7 @@ class Decision(NamedTuple):
     probability: float
     points: float | None = None
     reason_codes: tuple[str, ...] | None = None
+    caller: str | None = None  # the authenticated client ("jwt:<sub>", "mtls:<subject DN>")
 
 
 class DecisionColumns(NamedTuple):
@@ -62,6 +65,7 @@ class DecisionColumns(NamedTuple):
     probabilities: list[float]
     points: list[float] | None = None
     reason_codes: list[list[str]] | None = None
+    caller: str | None = None
 
     @classmethod
     def of(cls, decision: Decision) -> DecisionColumns:
@@ -69,14 +73,14 @@ class DecisionColumns(NamedTuple):
         d = decision
         return cls(*d[:7], [d.application_id], [d.features_sha256], [d.probability],
                    None if d.points is None else [d.points],
-                   None if d.reason_codes is None else [list(d.reason_codes)])
+                   None if d.reason_codes is None else [list(d.reason_codes)], d.caller)
 
     def rows(self) -> list[Decision]:
         n = len(self.probabilities)
         points = repeat(None, n) if self.points is None else self.points
         reasons = repeat(None, n) if self.reason_codes is None else map(tuple, self.reason_codes)
-        shared, make = self[:7], Decision._make
-        return [make((*shared, a, h, p, s, r)) for a, h, p, s, r in
+        shared, caller, make = self[:7], self.caller, Decision._make
+        return [make((*shared, a, h, p, s, r, caller)) for a, h, p, s, r in
                 zip(self.application_ids, self.features_sha256, self.probabilities, points,
                     reasons, strict=True)]
 
@@ -91,16 +95,22 @@ class LoggedDecision(NamedTuple):
     hash: str
 
 
-_CANONICAL_KEYS = tuple(sorted((*Decision._fields, "seq", "prev_hash")))
-_in_canonical_order = operator.itemgetter(
-    *((*Decision._fields, "seq", "prev_hash").index(k) for k in _CANONICAL_KEYS))
+_FIELDS = (*Decision._fields, "seq", "prev_hash")
+_V1_FIELDS = tuple(f for f in _FIELDS if f != "caller")  # the fields of logs before `caller`
+_KEYS = tuple(sorted(_FIELDS))
+_V1_KEYS = tuple(sorted(_V1_FIELDS))
+_in_order = operator.itemgetter(*(_FIELDS.index(k) for k in _KEYS))
+_in_v1_order = operator.itemgetter(*(_FIELDS.index(k) for k in _V1_KEYS))
 
 
 def canonical(seq: int, decision: Decision, prev_hash: str) -> bytes:
-    """The JSON a link hashes: every field but `hash`, keys sorted. The dict is built in sorted
-    key order, which gives the bytes `orjson.OPT_SORT_KEYS` gives, at less cost per row."""
-    return orjson.dumps(dict(zip(_CANONICAL_KEYS,
-                                 _in_canonical_order((*decision, seq, prev_hash)))))
+    """The JSON a link hashes: every field but `hash`, keys sorted; `caller` only when set.
+    The dict is built in sorted key order, which gives the bytes `orjson.OPT_SORT_KEYS` gives,
+    at less cost per row."""
+    values = (*decision, seq, prev_hash)
+    if decision.caller is None:
+        return orjson.dumps(dict(zip(_V1_KEYS, _in_v1_order(values))))
+    return orjson.dumps(dict(zip(_KEYS, _in_order(values))))
 
 
 def link_hash(seq: int, decision: Decision, prev_hash: str) -> str:
@@ -131,8 +141,15 @@ def row_decision(row: dict) -> LoggedDecision:
         bundle_digest=row["bundle_digest"], application_id=row["application_id"],
         features_sha256=row["features_sha256"], probability=row["probability"],
         points=row["points"],
-        reason_codes=tuple(orjson.loads(reasons)) if reasons is not None else None)
+        reason_codes=tuple(orjson.loads(reasons)) if reasons is not None else None,
+        caller=row.get("caller"))
     return LoggedDecision(row["seq"], decision, row["prev_hash"], row["hash"])
+
+
+def select_list(has_caller: bool) -> str:
+    """The SELECT list of `COLUMNS`, for a log that may predate the `caller` column (opened
+    read-only, it is not migrated)."""
+    return ", ".join(c if c != "caller" or has_caller else "NULL AS caller" for c in COLUMNS)
 
 
 def row_values(record: LoggedDecision) -> tuple:
@@ -141,4 +158,4 @@ def row_values(record: LoggedDecision) -> tuple:
     reasons = orjson.dumps(d.reason_codes).decode() if d.reason_codes is not None else None
     return (record.seq, d.request_id, d.decided_at, d.endpoint, d.role, d.model_name,
             d.model_version, d.bundle_digest, d.application_id, d.features_sha256,
-            d.probability, d.points, reasons, record.prev_hash, record.hash)
+            d.probability, d.points, reasons, d.caller, record.prev_hash, record.hash)

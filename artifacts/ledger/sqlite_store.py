@@ -24,6 +24,7 @@ from artifacts.ledger.records import (
     chain,
     row_decision,
     row_values,
+    select_list,
 )
 
 _SCHEMA = """
@@ -32,7 +33,7 @@ CREATE TABLE IF NOT EXISTS decisions (
     endpoint TEXT NOT NULL, role TEXT NOT NULL, model_name TEXT NOT NULL,
     model_version TEXT NOT NULL, bundle_digest TEXT NOT NULL, application_id TEXT,
     features_sha256 TEXT NOT NULL, probability REAL NOT NULL, points REAL, reason_codes TEXT,
-    prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+    caller TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS decisions_request_id ON decisions (request_id);
 CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
     BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
@@ -58,6 +59,8 @@ class SqliteStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_SCHEMA)
+            if not self._has_caller():  # a log from before callers were recorded
+                self.db.execute("ALTER TABLE decisions ADD COLUMN caller TEXT")
         except (OSError, sqlite3.Error) as e:
             raise LedgerError(f"{self.location}: cannot open the decision log ({e})") from e
 
@@ -71,9 +74,16 @@ class SqliteStore:
                                       check_same_thread=False)
             self.db.row_factory = sqlite3.Row
             self.db.execute("SELECT seq FROM decisions LIMIT 1").fetchall()
+            self._select = select_list(self._has_caller())
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: not a readable decision log ({e}): was it "
                               "replaced, emptied or its table dropped?") from None
+
+    _select = select_list(True)
+
+    def _has_caller(self) -> bool:
+        return any(r["name"] == "caller" for r in
+                   self.db.execute("PRAGMA table_info(decisions)").fetchall())
 
     def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
         try:
@@ -92,9 +102,10 @@ class SqliteStore:
                                    f"({e})") from e
         return linked
 
-    def records(self) -> Iterator[LoggedDecision]:
+    def records(self, after: int = 0) -> Iterator[LoggedDecision]:
         try:
-            for row in self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM decisions ORDER BY seq"):
+            for row in self.db.execute(f"SELECT {self._select} FROM decisions WHERE seq > ? "
+                                       "ORDER BY seq", (after,)):
                 yield row_decision(dict(row))
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e

@@ -23,7 +23,7 @@ class DecisionStore(Protocol):
 
     def append(self, decisions: list[Decision]) -> list[LoggedDecision]: ...
 
-    def records(self) -> Iterator[LoggedDecision]: ...  # in seq order
+    def records(self, after: int = 0) -> Iterator[LoggedDecision]: ...  # seq > after, in order
 
     def close(self) -> None: ...
 
@@ -79,8 +79,8 @@ class InMemoryStore:
         self.logged.extend(linked)
         return linked
 
-    def records(self) -> Iterator[LoggedDecision]:
-        return iter(list(self.logged))
+    def records(self, after: int = 0) -> Iterator[LoggedDecision]:
+        return iter([r for r in self.logged if r.seq > after])
 
     def close(self) -> None:
         pass

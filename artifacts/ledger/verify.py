@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from artifacts.documents import Document
 from artifacts.ledger import merkle
 from artifacts.ledger.checkpoint import Checkpoint
-from artifacts.ledger.records import GENESIS, link_hash
+from artifacts.ledger.records import GENESIS, LoggedDecision, link_hash
 from artifacts.ledger.stores import DecisionStore
 
 
@@ -41,27 +41,43 @@ class ChainReport(Document):
         return {**super().to_json(), "intact": self.intact}
 
 
+class ChainWalk:
+    """The chain checked one record at a time, in `seq` order: `step` returns the report of the
+    first broken link, or None. Used by `verify_chain` and, incrementally, by the service's
+    checkpoint signer (which never signs a root over a broken chain)."""
+
+    def __init__(self, location: str) -> None:
+        self.location, self.count, self.head = location, 0, GENESIS
+
+    def step(self, record: LoggedDecision) -> ChainReport | None:
+        expected, prev = self.count + 1, self.head
+        if record.seq != expected:
+            return ChainReport(self.location, self.count, prev, expected,
+                               f"record {expected} is missing (next present is {record.seq}): "
+                               "records were deleted")
+        if record.prev_hash != prev:
+            return ChainReport(self.location, self.count, prev, record.seq,
+                               f"record {record.seq}: prev_hash {record.prev_hash[:16]}… does not "
+                               f"match record {record.seq - 1}'s hash {prev[:16]}…")
+        if link_hash(record.seq, record.decision, record.prev_hash) != record.hash:
+            return ChainReport(self.location, self.count, prev, record.seq,
+                               f"record {record.seq} (request {record.decision.request_id}): "
+                               f"its content does not hash to its stored hash: it was altered")
+        self.count, self.head = expected, record.hash
+        return None
+
+
 def verify_chain(store: DecisionStore, *, checkpoint: Checkpoint | None = None
                  ) -> ChainReport:
     """Walk the chain from the first record; stop at the first broken link. With a
     `checkpoint` (already signature-checked), also prove that the log extends it."""
-    expected_seq, prev, count, leaves = 1, GENESIS, 0, []
+    walk, leaves = ChainWalk(store.location), []
     for record in store.records():
-        if record.seq != expected_seq:
-            return ChainReport(store.location, count, prev, expected_seq,
-                               f"record {expected_seq} is missing (next present is "
-                               f"{record.seq}): records were deleted")
-        if record.prev_hash != prev:
-            return ChainReport(store.location, count, prev, record.seq,
-                               f"record {record.seq}: prev_hash {record.prev_hash[:16]}… does not "
-                               f"match record {record.seq - 1}'s hash {prev[:16]}…")
-        recomputed = link_hash(record.seq, record.decision, record.prev_hash)
-        if recomputed != record.hash:
-            return ChainReport(store.location, count, prev, record.seq,
-                               f"record {record.seq} (request {record.decision.request_id}): "
-                               f"its content does not hash to its stored hash: it was altered")
+        broken = walk.step(record)
+        if broken is not None:
+            return broken
         leaves.append(merkle.leaf_hash(bytes.fromhex(record.hash)))
-        prev, count, expected_seq = record.hash, count + 1, expected_seq + 1
+    count, prev = walk.count, walk.head
     head = merkle.root(leaves)
     if checkpoint is None:
         return ChainReport(store.location, count, prev, root=head.hex())

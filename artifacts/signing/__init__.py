@@ -30,6 +30,8 @@ _EXPORTS = {
     "fingerprint": "artifacts.signing.keys",
     "load_trust_policy": "artifacts.signing.trust",
     "pkcs11_public_pem": "artifacts.signing.hsm",
+    "open_signing_key": "artifacts.signing.hsm",
+    "Pkcs11Key": "artifacts.signing.hsm",
     "policy_path": "artifacts.signing.trust",
     "public_pem": "artifacts.signing.keys",
     "read_policy": "artifacts.signing.trust",

@@ -83,30 +83,42 @@ def verify(
 def checkpoint(
     region: RegionOption = "onshore-hn",
     decision_log: LogOption = None,
+    key: Annotated[str | None, typer.Option(help="Sign with this key: a PEM file or an HSM "
+                                            "key's pkcs11: URI (PIN from $SEAWALL_PKCS11_PIN; "
+                                            "default: the region's local checkpoint key, "
+                                            "created 0600 on first use).")] = None,
     out: Annotated[Path | None, typer.Option(help="Where to write the note (default: "
                                              "<home>/regions/<region>/checkpoints/"
                                              "<size>.note).")] = None,
     home: HomeOption = DEFAULT_HOME,
     catalogue: CatalogueOption = None,
 ) -> None:
-    """Sign the log's size and Merkle root with the region's checkpoint key (created, 0600, on
-    first use) and write the note for an auditor to keep."""
-    from artifacts.signing import ensure_local_key
-    from artifacts.signing.keys import load_private_key
+    """Sign the log's size and Merkle root with the region's checkpoint key and write the note
+    for an auditor to keep. (`seawall serve` signs them on its own, too.)"""
+    from artifacts.signing import ensure_local_key, open_signing_key
 
     url = _log_url(region, decision_log, home, catalogue)
     report = _walk(url, None)
     if not report.intact:
         raise ServiceError(f"{report.location}: the chain is broken at record "
                            f"{report.broken_at} ({report.reason}); no checkpoint is signed")
-    key = ensure_local_key(_checkpoint_home(home, region))
+    verify_with = None
+    if key is None:
+        local = ensure_local_key(checkpoint_home(home, region))
+        key, verify_with = str(local.private), str(local.public)
+    signing_key = open_signing_key(key)
+    if verify_with is None:
+        from artifacts.signing import fingerprint, public_pem
+
+        verify_with = (f"its public key ({fingerprint(public_pem(signing_key.public_key()))}: "
+                       "decisions verify --public-key PEM)")
     note = sign_checkpoint(Checkpoint(origin_of(region), report.records,
-                                      bytes.fromhex(report.root)), load_private_key(key.private))
+                                      bytes.fromhex(report.root)), signing_key)
     target = out or region_home(home, region) / "checkpoints" / f"{report.records}.note"
     _write(target, note)
     console.print(note, end="", markup=False, highlight=False, soft_wrap=True)
     console.print(f"[green]✓[/] checkpoint of {report.records} decisions written to {target}; "
-                  f"verify with the public key {key.public}")
+                  f"verify with {verify_with}")
 
 
 @app.command("prove")
@@ -187,7 +199,7 @@ def _walk(url: str, kept: Checkpoint | None) -> ChainReport:
         store.close()
 
 
-def _checkpoint_home(home: Path, region: str) -> Path:
+def checkpoint_home(home: Path, region: str) -> Path:
     """Where the region's checkpoint key lives (`keys/` below it, as `ensure_local_key` makes)."""
     return region_home(home, region) / "checkpoint"
 
@@ -196,7 +208,7 @@ def _checkpoint_key(home: Path, region: str) -> Path:
     """The region's checkpoint public key."""
     from artifacts.signing.keys import PUBLIC_KEY
 
-    return _checkpoint_home(home, region) / "keys" / PUBLIC_KEY
+    return checkpoint_home(home, region) / "keys" / PUBLIC_KEY
 
 
 def _public_key(path: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -42,6 +43,38 @@ def serve(
                                        "odds.")] = 20.0,
     access_log: Annotated[bool, typer.Option(help="One JSON access-log line per request.")]
         = True,
+    jwt_issuer: Annotated[str | None, typer.Option(help="Bearer tokens: the issuer (iss) to "
+                                                   "accept.", rich_help_panel="Authentication")]
+        = None,
+    jwt_audience: Annotated[str | None, typer.Option(help="Bearer tokens: the audience (aud) "
+                                                     "they must name.",
+                                                     rich_help_panel="Authentication")] = None,
+    jwt_jwks: Annotated[Path | None, typer.Option(help="Bearer tokens: the issuer's JWKS file.",
+                                                  rich_help_panel="Authentication")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="Serve HTTPS with this certificate "
+                                                  "(PEM).", rich_help_panel="Authentication")]
+        = None,
+    tls_key: Annotated[Path | None, typer.Option(help="The certificate's private key (PEM).",
+                                                 rich_help_panel="Authentication")] = None,
+    tls_client_ca: Annotated[Path | None, typer.Option(help="Mutual TLS: require client "
+                                                       "certificates from this CA bundle.",
+                                                       rich_help_panel="Authentication")]
+        = None,
+    metrics_auth: Annotated[bool, typer.Option(help="Require the seawall:metrics scope on "
+                                               "/metrics.", rich_help_panel="Authentication")]
+        = False,
+    checkpoint_key: Annotated[str | None, typer.Option(
+        help="Sign the decision log's checkpoints with this key: a PEM file or an HSM key's "
+             "pkcs11: URI (default: the region's local checkpoint key, created 0600).",
+        rich_help_panel="Decision log")] = None,
+    checkpoint_interval: Annotated[float, typer.Option(
+        min=0.1, help="Seconds between signed checkpoints (published under <home>/regions/"
+                      "<region>/checkpoints and at /checkpoint).",
+        rich_help_panel="Decision log")] = 30.0,
+    insecure_no_auth: Annotated[bool, typer.Option(help="Serve without client authentication "
+                                                   "(local trials only; /ready and the logs "
+                                                   "say so).", rich_help_panel="Authentication")]
+        = False,
     decision_log: LogOption = None,
     catalogue: CatalogueOption = None,
     home: HomeOption = DEFAULT_HOME,
@@ -52,6 +85,8 @@ def serve(
 
     from artifacts.registry import bundle_for_alias
     from service import ServiceSettings
+    from service.app import auth_policy
+    from service.tls_protocol import TlsHttpToolsProtocol
 
     cat = load_catalogue(catalogue)
     require_tier(cat.get(region), Tier.SERVING)  # refuses offshore regions before anything runs
@@ -68,17 +103,40 @@ def serve(
             canary=canary.resolve() if canary else None, canary_fraction=canary_fraction,
             shadow=shadow.resolve() if shadow else None, max_batch_rows=max_batch_rows,
             base_score=base_score, base_odds=base_odds, points_to_double_odds=pdo,
-            access_log=access_log)
+            access_log=access_log, jwt_issuer=jwt_issuer, jwt_audience=jwt_audience,
+            jwt_jwks=jwt_jwks.resolve() if jwt_jwks else None,
+            tls_cert=tls_cert.resolve() if tls_cert else None,
+            tls_key=tls_key.resolve() if tls_key else None,
+            tls_client_ca=tls_client_ca.resolve() if tls_client_ca else None,
+            metrics_auth=metrics_auth, insecure_no_auth=insecure_no_auth,
+            checkpoint_key=checkpoint_key or str(_local_checkpoint_key(home, region)),
+            checkpoint_dir=(region_home(home, region) / "checkpoints").resolve(),
+            checkpoint_interval=checkpoint_interval)
     except ValidationError as e:
         raise typer.BadParameter("; ".join(f"{'.'.join(map(str, x['loc'])) or 'options'}: "
                                            f"{x['msg']}" for x in e.errors())) from None
     open_store(settings.decision_log).close()  # a bad URL or database is an error now, not a 503
+    auth_policy(settings)  # so is an unusable JWKS file
     for name, value in settings.model_dump(exclude_none=True).items():
         os.environ[f"SEAWALL_SERVE_{name.upper()}"] = str(value)
     if workers > 1:  # prometheus-client shares metrics between workers through files
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="seawall-metrics-")
+    tls = {}
+    if settings.tls_cert is not None:
+        tls = {"ssl_certfile": str(settings.tls_cert), "ssl_keyfile": str(settings.tls_key)}
+    if settings.tls_client_ca is not None:
+        tls.update(ssl_ca_certs=str(settings.tls_client_ca), ssl_cert_reqs=ssl.CERT_REQUIRED)
     uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                loop="uvloop", http="httptools", log_config=log_config(), access_log=False,
+                loop="uvloop", http=TlsHttpToolsProtocol, log_config=log_config(),
+                access_log=False, **tls,
                 timeout_graceful_shutdown=10,
                 # a worker verifies its bundle before it answers the supervisor's pings
                 timeout_worker_healthcheck=120)
+
+
+def _local_checkpoint_key(home: Path, region: str) -> Path:
+    """The region's local checkpoint key (the embedded default), created 0600 on first use."""
+    from artifacts.signing import ensure_local_key
+    from seawall.commands.decisions import checkpoint_home
+
+    return ensure_local_key(checkpoint_home(home, region)).private.resolve()

@@ -39,7 +39,7 @@ def fuzz_client(serving, tmp_path_factory):
     app = create_app(ServiceSettings(region="onshore-hn", bundle=serving.champion,
                                      catalogue=serving.catalogue, access_log=False,
                                      decision_log=str(root / "decisions.db"),
-                                     decision_timeout=10.0))
+                                     decision_timeout=10.0, insecure_no_auth=True))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

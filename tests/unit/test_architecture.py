@@ -116,7 +116,7 @@ def loaded_after(code: str, watched: tuple[str, ...]) -> list[str]:
 def test_the_onshore_service_loads_no_training_stack():
     code = ("import service\nfrom service import ServiceSettings, create_app\n"
             "from artifacts.signing import verify_bundle\n"
-            "create_app(ServiceSettings(region='onshore-hn', bundle='b', decision_log='d.db'))")
+            "create_app(ServiceSettings(region='onshore-hn', bundle='b', decision_log='d.db', insecure_no_auth=True))")
     assert loaded_after(code, ("mlflow", "sklearn", "skl2onnx", "pandas", "scipy")) == []
 
 

@@ -41,7 +41,11 @@ class Server:
         return self.log.read_text().splitlines()
 
 
-def start(serving, tmp_path: Path, *args: str, ready: bool = True) -> Server:
+def start(serving, tmp_path: Path, *args: str, ready: bool = True, tls: dict | None = None
+          ) -> Server:
+    """`seawall serve` on a free port; without authentication options it runs with
+    `--insecure-no-auth` (the tests of authentication pass their own). `tls`: httpx's `verify`
+    and `cert` for an HTTPS server."""
     port = free_port()
     log = tmp_path / f"serve-{port}.log"
     command = [str(SEAWALL), "serve", "--region", "onshore-hn", "--catalogue",
@@ -49,17 +53,19 @@ def start(serving, tmp_path: Path, *args: str, ready: bool = True) -> Server:
                *args]
     if "--bundle" not in args and "--alias" not in args:
         command += ["--bundle", str(serving.champion)]
+    if not {"--jwt-issuer", "--tls-client-ca"} & set(args):
+        command.append("--insecure-no-auth")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    server = Server(process, f"http://127.0.0.1:{port}", log)
+    server = Server(process, f"{'https' if tls else 'http'}://127.0.0.1:{port}", log)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"seawall serve exited {process.returncode}:\n{log.read_text()}")
         try:
-            status = httpx.get(f"{server.url}/ready", timeout=2).status_code
+            status = httpx.get(f"{server.url}/ready", timeout=2, **(tls or {})).status_code
             if status == 200 or (not ready and status == 503):
                 return server
         except httpx.TransportError:

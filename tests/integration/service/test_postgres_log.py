@@ -73,7 +73,7 @@ def test_a_password_in_the_url_never_reaches_a_message(postgres):
 def test_the_service_logs_to_postgres(serving, pg_url):
     settings = ServiceSettings(region="onshore-hn", bundle=serving.champion,
                                catalogue=serving.catalogue, decision_log=pg_url,
-                               access_log=False)
+                               access_log=False, insecure_no_auth=True)
     with TestClient(create_app(settings)) as c:
         r = c.post("/explain", json={"rows": serving.rows(5)}, headers={"x-request-id": "pg-1"})
         assert r.status_code == 200

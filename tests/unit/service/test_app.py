@@ -16,7 +16,8 @@ from service import ServiceSettings, create_app
 
 def settings(serving, tmp_path, **changes) -> ServiceSettings:
     base = {"region": "onshore-hn", "bundle": serving.champion, "catalogue": serving.catalogue,
-            "decision_log": str(tmp_path / "decisions.db"), "access_log": False}
+            "decision_log": str(tmp_path / "decisions.db"), "access_log": False,
+            "insecure_no_auth": True}
     return ServiceSettings(**{**base, **changes})
 
 

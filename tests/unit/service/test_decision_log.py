@@ -41,11 +41,24 @@ def test_each_link_hashes_the_previous_one():
 
 def test_the_canonical_form_is_sorted_key_json_of_every_field_but_the_hash():
     # Logs written by earlier versions must keep verifying: the bytes a link hashes are fixed.
+    # A record without a caller hashes exactly as records did before callers were recorded.
     d = decision(7, application_id=None, reason_codes=("RC05",))
-    expected = orjson.dumps({**d._asdict(), "seq": 9, "prev_hash": GENESIS},
+    fields = {k: v for k, v in d._asdict().items() if k != "caller"}
+    expected = orjson.dumps({**fields, "seq": 9, "prev_hash": GENESIS},
                             option=orjson.OPT_SORT_KEYS)
     assert canonical(9, d, GENESIS) == expected
     assert link_hash(9, d, GENESIS) == hashlib.sha256(GENESIS.encode() + expected).hexdigest()
+
+
+def test_a_caller_enters_the_canonical_form_only_when_set_and_is_covered_by_the_hash():
+    d = decision(7, caller="jwt:loan-origination")
+    expected = orjson.dumps({**d._asdict(), "seq": 9, "prev_hash": GENESIS},
+                            option=orjson.OPT_SORT_KEYS)
+    assert canonical(9, d, GENESIS) == expected
+    assert b'"caller":"jwt:loan-origination"' in expected
+    assert link_hash(9, d, GENESIS) != link_hash(9, d._replace(caller="jwt:someone-else"),
+                                                 GENESIS)
+    assert link_hash(9, d, GENESIS) != link_hash(9, d._replace(caller=None), GENESIS)
 
 
 def test_decision_columns_survive_the_pipe_and_expand_to_the_same_rows():
