@@ -35,6 +35,11 @@ BUNDLE_DIR = "/bundle"
 SECRETS_DIR = "/vault/secrets"
 DECISION_LOG_SECRET = "decision-log-url"
 VERIFY_CONTAINER = "verify-bundle"
+STATE_DIR = "/var/lib/seawall"  # signed checkpoints (also served at /checkpoint)
+# Vault secrets the serving pod needs, by file name under SECRETS_DIR -> name under the tier's
+# KV prefix. TLS is always on; the client CA and the issuer's JWKS as the stack's auth says.
+TLS_SECRETS = {"tls-cert": "tls-cert", "tls-key": "tls-key",
+               "checkpoint-key": "checkpoint-key"}
 
 
 def serving_deployment(config: StackConfig, bundle: BundleRef, *, track: str,
@@ -50,24 +55,30 @@ def serving_deployment(config: StackConfig, bundle: BundleRef, *, track: str,
         "seawall", "verify", BUNDLE_DIR, "--region", region.name, "--purpose", "serve",
         "--manifest-digest", bundle.digest],
         volumeMounts=[bundle_mount], resources=resources("250m", "256Mi", "1", "512Mi"))
-    probe = {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 10,
-             "timeoutSeconds": 2, "failureThreshold": 3}
+    # the kubelet probes over TLS without a client certificate: /health and /ready stay open
+    probe = {"httpGet": {"path": "/health", "port": "http", "scheme": "HTTPS"},
+             "periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3}
+    auth_args, auth_secrets = client_auth_args(config)
     serve = container("serve", config.image, [
         "seawall", "serve", "--region", region.name, "--bundle", BUNDLE_DIR,
-        "--host", "0.0.0.0", "--port", str(SERVICE_PORT),
-        "--decision-log", f"secret:{DECISION_LOG_SECRET}"],
+        "--host", "0.0.0.0", "--port", str(SERVICE_PORT), "--home", STATE_DIR,
+        "--decision-log", f"secret:{DECISION_LOG_SECRET}", *auth_args,
+        "--checkpoint-key", f"{SECRETS_DIR}/checkpoint-key"],
         env=[{"name": "SEAWALL_SECRETS", "value": f"file://{SECRETS_DIR}"}],
         ports=[{"name": "http", "containerPort": SERVICE_PORT, "protocol": "TCP"}],
         livenessProbe=probe,
-        readinessProbe={**probe, "httpGet": {"path": "/ready", "port": "http"}},
+        readinessProbe={**probe, "httpGet": {**probe["httpGet"], "path": "/ready"}},
         startupProbe={**probe, "failureThreshold": 30},
-        volumeMounts=[bundle_mount], resources=resources("500m", "512Mi", "2", "1Gi"))
-    secrets = {DECISION_LOG_SECRET: vault_secret_path(region, TIER, "decision-log")}
+        volumeMounts=[bundle_mount, {"name": "state", "mountPath": STATE_DIR}],
+        resources=resources("500m", "512Mi", "2", "1Gi"))
+    secrets = {DECISION_LOG_SECRET: vault_secret_path(region, TIER, "decision-log"),
+               **{f: vault_secret_path(region, TIER, n) for f, n in auth_secrets.items()}}
     annotations = vault_agent_annotations(vault_role_name(region, TIER),
                                           config.vault_auth_mount, secrets)
     annotations["seawall.io/bundle-digest"] = bundle.digest
     volumes = [{"name": "bundle", "persistentVolumeClaim": {"claimName": bundle.claim,
-                                                             "readOnly": True}}]
+                                                             "readOnly": True}},
+               {"name": "state", "emptyDir": {"sizeLimit": "256Mi"}}]
     spread = [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
                "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector}}]
     template_spec = {**pod_spec(APP, [serve], init_containers=[verify], volumes=volumes),
@@ -79,6 +90,23 @@ def serving_deployment(config: StackConfig, bundle: BundleRef, *, track: str,
                                   "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
                      "template": {"metadata": {"labels": labels, "annotations": annotations},
                                   "spec": template_spec}}}
+
+
+def client_auth_args(config: StackConfig) -> tuple[list[str], dict[str, str]]:
+    """`seawall serve`'s TLS and client-authentication options for the stack, and the Vault
+    secrets (file name -> KV name) they read. Never `--insecure-no-auth`."""
+    auth = config.auth
+    assert auth is not None  # parse_stack_config requires it for a serving stack
+    args = ["--tls-cert", f"{SECRETS_DIR}/tls-cert", "--tls-key", f"{SECRETS_DIR}/tls-key"]
+    secrets = dict(TLS_SECRETS)
+    if auth.mtls:
+        args += ["--tls-client-ca", f"{SECRETS_DIR}/client-ca"]
+        secrets["client-ca"] = "client-ca"
+    if auth.jwt_issuer is not None:
+        args += ["--jwt-issuer", auth.jwt_issuer, "--jwt-audience", auth.jwt_audience,
+                 "--jwt-jwks", f"{SECRETS_DIR}/jwt-jwks"]
+        secrets["jwt-jwks"] = "jwt-jwks"
+    return args, secrets
 
 
 def serving_objects(config: StackConfig) -> dict[str, Obj]:
@@ -116,7 +144,7 @@ def serving_objects(config: StackConfig) -> dict[str, Obj]:
                             "metadata": metadata(APP, ns, app),
                             "spec": {"selector": {"matchLabels": selector_labels(APP)},
                                      "endpoints": [{"port": "http", "path": "/metrics",
-                                                    "interval": "30s"}]}},
+                                                    "scheme": "https", "interval": "30s"}]}},
         "prometheus-rule": {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
                             "metadata": metadata(APP, ns, app),
                             "spec": {"groups": [serving_alert_rules()]}},

@@ -31,12 +31,14 @@ SHA256_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 BUNDLE_URI = re.compile(r"^pvc://(?P<claim>[a-z0-9]([-a-z0-9]*[a-z0-9])?)/(?P<path>[^\s]+)$")
 
 _CANARY_KEYS = ("canaryBundleUri", "canaryBundleDigest", "canaryReplicas")
+_AUTH_KEYS = ("jwtIssuer", "jwtAudience", "mtls")
 _ONSHORE_KEYS = ("image", "bundleUri", "bundleDigest", "vaultAddress", "vaultCidr",
                  "artifactStoreCidr", "dataClasses")
 _OFFSHORE_KEYS = ("image", "vaultAddress", "vaultCidr", "artifactStoreCidr",
                   "dataClasses")
 _KNOWN = frozenset(_ONSHORE_KEYS + _OFFSHORE_KEYS + (
-    "region", "kubeconfig", "vaultAuthMount", "replicas", "maxReplicas") + _CANARY_KEYS)
+    "region", "kubeconfig", "vaultAuthMount", "replicas", "maxReplicas") + _CANARY_KEYS
+    + _AUTH_KEYS)
 LIST_KEYS = frozenset({"dataClasses"})
 #: Keys `parse_stack_config` reads (the kubeconfig is the provider's, read as a secret).
 PLAIN_KEYS = _KNOWN - {"kubeconfig"}
@@ -62,6 +64,16 @@ class CanaryConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ClientAuth:
+    """How the serving tier's clients authenticate. The keys and certificates themselves are
+    Vault secrets injected into the pod; only public identifiers are stack config."""
+
+    jwt_issuer: str | None = None
+    jwt_audience: str = "seawall"
+    mtls: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class StackConfig:
     """Everything the program needs for one region's stack."""
 
@@ -78,6 +90,7 @@ class StackConfig:
     data_classes: frozenset[DataClass]
     bundle: BundleRef | None = None
     canary: CanaryConfig | None = None
+    auth: ClientAuth | None = None  # required for a serving stack
     replicas: int = 2
     max_replicas: int = 6
 
@@ -105,7 +118,7 @@ def parse_stack_config(values: Mapping[str, Any], *, source: str,
         raise StackConfigError(source, missing[0], f"required for a {region.residency.value} "
                                f"stack (missing: {', '.join(missing)})")
     if not onshore:
-        for key in ("bundleUri", "bundleDigest", *_CANARY_KEYS):
+        for key in ("bundleUri", "bundleDigest", *_CANARY_KEYS, *_AUTH_KEYS):
             if key in values:
                 raise StackConfigError(source, key, f"region '{region.name}' is "
                                        f"{region.residency.value} and may not serve: a serving "
@@ -131,7 +144,8 @@ def parse_stack_config(values: Mapping[str, Any], *, source: str,
                                f"({config.replicas}), got {config.max_replicas}")
     if onshore:
         canary = reader.canary()
-        return replace(config, bundle=reader.bundle("bundleUri", "bundleDigest"), canary=canary)
+        return replace(config, bundle=reader.bundle("bundleUri", "bundleDigest"), canary=canary,
+                       auth=reader.client_auth())
     return config
 
 
@@ -188,6 +202,24 @@ class _Reader:
                              "the border in the catalogue; egress across the border is never "
                              "allowed")
         return network
+
+    def client_auth(self) -> ClientAuth:
+        mtls = self.values.get("mtls", False)
+        if isinstance(mtls, str) and mtls.lower() in ("true", "false"):  # Pulumi config is text
+            mtls = mtls.lower() == "true"
+        if not isinstance(mtls, bool):
+            raise self._fail("mtls", f"must be true or false, got {mtls!r}")
+        issuer = self.text("jwtIssuer") if "jwtIssuer" in self.values else None
+        if issuer is None and not mtls:
+            raise self._fail("jwtIssuer", "a serving stack authenticates its clients: set "
+                             "jwtIssuer (bearer tokens, with jwtAudience) and/or mtls: true; "
+                             "the JWKS, CA and certificates come from Vault")
+        if issuer is not None and not issuer.startswith("https://"):
+            raise self._fail("jwtIssuer", f"must be an https:// URL, got '{issuer}'")
+        if "jwtAudience" in self.values and issuer is None:
+            raise self._fail("jwtAudience", "is only used with jwtIssuer")
+        return ClientAuth(jwt_issuer=issuer, jwt_audience=self.text("jwtAudience", "seawall"),
+                          mtls=mtls)
 
     def count(self, key: str, default: int, *, low: int) -> int:
         value = self.values.get(key, default)

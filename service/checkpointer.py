@@ -23,6 +23,9 @@ import secrets
 import time
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from artifacts.ledger import Checkpoint, open_store, origin_of, sign_checkpoint
 from artifacts.ledger.merkle import CompactRange, leaf_hash
 from artifacts.ledger.verify import ChainWalk
@@ -38,7 +41,8 @@ class Checkpointer:
                  interval: float, on_signed=None) -> None:
         self.url, self.origin, self.directory = decision_log, origin_of(region), directory
         self.key = open_signing_key(key)
-        self.key.public_key()  # an unusable key (or token) is a start-up error, not a silent gap
+        # an unusable key, token or PIN is a start-up error, not a gap found at the first note
+        self.key.sign(b"seawall checkpoint key check", ec.ECDSA(hashes.SHA256()))
         self.interval, self.on_signed = interval, on_signed
         self.tree, self.walk = CompactRange(), None
         self.signed_size = -1

@@ -112,6 +112,30 @@ def serving_deployment_verifies_first(args: ResourceValidationArgs,
            "(`seawall verify <bundle> --region <region> --purpose serve`)")
 
 
+def serving_authenticates_clients(args: ResourceValidationArgs,
+                                  report: ReportViolation) -> None:
+    """Every serving container serves TLS and authenticates its clients (tokens or mTLS).
+
+    Personal data is scored there: a serving pod without `--tls-cert` and one of `--jwt-issuer`
+    or `--tls-client-ca`, or with `--insecure-no-auth`, would let anyone who reaches it score
+    and read decisions.
+    """
+    if kind_of(args.resource_type) != "Deployment" or not is_serving(
+            args.urn, args.resource_type, args.props):
+        return
+    for c in (pod_spec("Deployment", args.props) or {}).get("containers") or []:
+        argv = [*(c.get("command") or []), *(c.get("args") or [])]
+        if argv[:2] != ["seawall", "serve"]:
+            continue
+        where = f"serving Deployment {args.name}, container '{c.get('name')}'"
+        if "--insecure-no-auth" in argv:
+            report(f"{where} runs with --insecure-no-auth")
+        elif "--tls-cert" not in argv:
+            report(f"{where} serves plain HTTP (no --tls-cert)")
+        elif not {"--jwt-issuer", "--tls-client-ca"} & set(argv):
+            report(f"{where} authenticates no client (neither --jwt-issuer nor --tls-client-ca)")
+
+
 def no_egress_across_border(args: ResourceValidationArgs, report: ReportViolation) -> None:
     """No NetworkPolicy allows egress to an address range of a region across the border.
 
@@ -196,6 +220,7 @@ POLICIES = [
     _resource("no-personal-data-offshore", no_personal_data_offshore),
     _resource("images-by-digest", images_by_digest),
     _resource("serving-deployment-verifies-first", serving_deployment_verifies_first),
+    _resource("serving-authenticates-clients", serving_authenticates_clients),
     _resource("no-egress-across-border", no_egress_across_border),
     _resource("no-plain-secrets", no_plain_secrets),
     StackValidationPolicy(name="namespaces-default-deny",

@@ -125,7 +125,10 @@ def serve(
     if settings.tls_cert is not None:
         tls = {"ssl_certfile": str(settings.tls_cert), "ssl_keyfile": str(settings.tls_key)}
     if settings.tls_client_ca is not None:
-        tls.update(ssl_ca_certs=str(settings.tls_client_ca), ssl_cert_reqs=ssl.CERT_REQUIRED)
+        # CERT_OPTIONAL: a certificate that is presented must chain to the CA (else the
+        # handshake fails), but the kubelet's probes may come without one; every path but
+        # /health, /ready and /checkpoint then answers 401 (service.auth).
+        tls.update(ssl_ca_certs=str(settings.tls_client_ca), ssl_cert_reqs=ssl.CERT_OPTIONAL)
     uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 loop="uvloop", http=TlsHttpToolsProtocol, log_config=log_config(),
                 access_log=False, **tls,

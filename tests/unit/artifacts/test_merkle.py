@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from artifacts.ledger.merkle import (
     EMPTY_ROOT,
+    CompactRange,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -38,6 +39,25 @@ HASHES = [leaf_hash(d) for d in CT_LEAVES]
 def test_tree_heads_match_rfc_6962(size):
     assert root(HASHES[:size]).hex() == CT_ROOTS[size]
     assert EMPTY_ROOT.hex() == CT_ROOTS[0]
+
+
+def test_a_compact_range_grows_through_the_published_tree_heads():
+    tree = CompactRange()
+    assert tree.root().hex() == CT_ROOTS[0]
+    for size, leaf in enumerate(HASHES, start=1):
+        tree.append(leaf)
+        assert (tree.size, tree.root().hex()) == (size, CT_ROOTS[size])
+
+
+@settings(max_examples=100, deadline=None)
+@given(leaves=st.lists(st.binary(min_size=1, max_size=8), max_size=300))
+def test_a_compact_range_has_the_root_of_the_whole_tree_at_every_size(leaves):
+    hashes, tree = [leaf_hash(x) for x in leaves], CompactRange()
+    for size, h in enumerate(hashes, start=1):
+        tree.append(h)
+        if size % 17 == 0 or size == len(hashes):
+            assert tree.root() == root(hashes[:size])
+    assert len(tree._roots) == bin(len(hashes)).count("1")  # O(log n): one per set bit
 
 
 def test_the_published_inclusion_path_of_leaf_0_in_8():

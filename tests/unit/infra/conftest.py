@@ -20,7 +20,8 @@ def onshore_values() -> dict:
     return {"region": "onshore-hn", "image": IMAGE,
             "bundleUri": "pvc://seawall-bundles/uci/1.0.0", "bundleDigest": DIGEST,
             "vaultAddress": "https://vault.hn.example.vn:8200", "vaultCidr": "10.10.250.0/28",
-            "artifactStoreCidr": "10.10.251.0/24", "dataClasses": ["pii", "anonymous"]}
+            "artifactStoreCidr": "10.10.251.0/24", "dataClasses": ["pii", "anonymous"],
+            "jwtIssuer": "https://idp.example.vn/realms/credit"}
 
 
 @pytest.fixture(scope="session")

@@ -96,6 +96,38 @@ def test_serving_deployment_verifies_first(plans):
     assert _violations(residency.serving_deployment_verifies_first, for_import)
 
 
+def test_serving_authenticates_clients(plans):
+    serving = _deployment(plans["onshore-hn"])
+    rule = residency.serving_authenticates_clients
+    assert _violations(rule, serving) == []
+
+    def command(change):
+        return _changed(serving, lambda p: _pod(p)["containers"][0].update(
+            {"command": change(_pod(p)["containers"][0]["command"])}))
+
+    opened = command(lambda argv: [*argv, "--insecure-no-auth"])
+    assert _violations(rule, opened) == [f"serving Deployment {serving.name}, container "
+                                         "'serve' runs with --insecure-no-auth"]
+
+    def without(*flags):
+        def drop(argv):
+            kept, skip = [], False
+            for a in argv:
+                if skip:
+                    skip = False
+                elif a in flags:
+                    skip = True
+                else:
+                    kept.append(a)
+            return kept
+        return drop
+
+    [plain] = _violations(rule, command(without("--tls-cert")))
+    assert "serves plain HTTP" in plain
+    [anyone] = _violations(rule, command(without("--jwt-issuer", "--tls-client-ca")))
+    assert "authenticates no client" in anyone
+
+
 def test_no_egress_across_border(plans):
     policy = next(r for r in plans["onshore-hn"].of_type(
         "kubernetes:networking.k8s.io/v1:NetworkPolicy") if r.name == "netpol-allow-vault")
@@ -144,7 +176,7 @@ def test_namespaces_default_deny(plans):
 
 def test_every_policy_is_mandatory_and_documented():
     from pulumi_policy import EnforcementLevel
-    assert len(residency.POLICIES) == 7
+    assert len(residency.POLICIES) == 8
     for policy in residency.POLICIES:
         assert policy.enforcement_level is EnforcementLevel.MANDATORY
         assert policy.description

@@ -102,3 +102,35 @@ def test_canary_config_is_read_with_its_default_replicas(onshore_values, catalog
                                  "canaryBundleDigest": DIGEST}, source="s", catalogue=catalogue)
     assert config.canary.replicas == 1 and config.canary.bundle.path == "uci/1.1.0"
     assert config.data_classes == {DataClass.PII, DataClass.ANONYMOUS}
+
+
+@pytest.mark.parametrize(("changes", "key", "rule"), [
+    ({"jwtIssuer": None}, "jwtIssuer", "a serving stack authenticates its clients"),
+    ({"jwtIssuer": "http://idp.example.vn"}, "jwtIssuer", "must be an https:// URL"),
+    ({"jwtIssuer": None, "mtls": "yes"}, "mtls", "must be true or false"),
+    ({"jwtIssuer": None, "jwtAudience": "x", "mtls": True}, "jwtAudience", "only used with"),
+])
+def test_a_serving_stack_must_authenticate_its_clients(onshore_values, catalogue, changes, key,
+                                                        rule):
+    values = {k: v for k, v in {**onshore_values, **changes}.items() if v is not None}
+    error = _error(values, catalogue)
+    assert error.key == key and rule in error.rule
+
+
+def test_client_auth_is_read_from_text_as_pulumi_gives_it(onshore_values, catalogue):
+    values = {**onshore_values, "mtls": "true", "jwtAudience": "scoring"}
+    auth = parse_stack_config(values, source="s", catalogue=catalogue).auth
+    assert (auth.jwt_issuer, auth.jwt_audience, auth.mtls) == (
+        "https://idp.example.vn/realms/credit", "scoring", True)
+    only_mtls = {k: v for k, v in values.items() if k not in ("jwtIssuer", "jwtAudience")}
+    auth = parse_stack_config(only_mtls, source="s", catalogue=catalogue).auth
+    assert auth.jwt_issuer is None and auth.mtls
+
+
+def test_an_offshore_stack_may_not_configure_client_auth(catalogue):
+    values = {"region": "offshore-sg", "image": f"r.example/s@{DIGEST}",
+              "vaultAddress": "https://v:8200", "vaultCidr": "10.80.250.0/28",
+              "artifactStoreCidr": "10.80.251.0/24", "dataClasses": ["anonymous"],
+              "mtls": True}
+    error = _error(values, catalogue)
+    assert error.key == "mtls" and "may not serve" in error.rule

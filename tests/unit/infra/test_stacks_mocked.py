@@ -86,6 +86,25 @@ def test_every_serving_deployment_verifies_its_pinned_bundle_before_serving(plan
         assert notes["vault.hashicorp.com/role"] == f"seawall-{stack}-serving"
 
 
+@pytest.mark.parametrize("stack", [s for s in STACKS if s.startswith("onshore")])
+def test_serving_pods_authenticate_clients_with_material_vault_injects(plans, stack):
+    for r in _deployments(plans[stack]):
+        [serve] = _pod(r.props)["containers"]
+        argv = serve["command"]
+        notes = r.props["spec"]["template"]["metadata"]["annotations"]
+        assert "--insecure-no-auth" not in argv
+        for flag, secret in (("--tls-cert", "tls-cert"), ("--tls-key", "tls-key"),
+                             ("--tls-client-ca", "client-ca"), ("--jwt-jwks", "jwt-jwks"),
+                             ("--checkpoint-key", "checkpoint-key")):
+            assert argv[argv.index(flag) + 1] == f"/vault/secrets/{secret}", flag
+            path = notes[f"vault.hashicorp.com/agent-inject-secret-{secret}"]
+            assert path == f"seawall/{stack}/data/serving/{secret}"
+            assert notes[f"vault.hashicorp.com/agent-inject-perms-{secret}"] == "0400"
+        assert argv[argv.index("--jwt-issuer") + 1].startswith("https://")
+        assert serve["readinessProbe"]["httpGet"]["scheme"] == "HTTPS"
+        assert not any("BEGIN" in str(v) for v in notes.values()), "key material in the spec"
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_container_is_non_root_read_only_and_capability_free(plans, stack):
     for r in _workloads(plans[stack]):
