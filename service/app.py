@@ -22,7 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from regions import SeawallError, load_catalogue
 from service import scoring_routes
-from service.auth import AuthPolicy, Authenticated, TokenValidator
+from service.auth import Authenticated, AuthPolicy, TokenValidator
 from service.checkpointer import Checkpointer
 from service.contract_check import ContractViolation, RequestParser
 from service.errors import DecisionLogError, ServiceError

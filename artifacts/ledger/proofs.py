@@ -59,16 +59,17 @@ def check_proof(proof: InclusionProof, public_key, *, source: str = "proof") -> 
     checkpoint = open_checkpoint(proof.checkpoint, public_key, source=f"{source}: checkpoint")
     for r in proof.records:
         fields = dict(r.decision)
-        if fields.get("reason_codes") is not None:
-            fields["reason_codes"] = tuple(fields["reason_codes"])
         try:
+            if fields.get("reason_codes") is not None:
+                fields["reason_codes"] = tuple(fields["reason_codes"])
             decision = Decision(**fields)
-        except TypeError as e:
+            recomputed = link_hash(r.seq, decision, r.prev_hash)
+        except (TypeError, ValueError) as e:  # a missing field; a value JSON cannot encode
             raise LedgerError(f"{source}: record {r.seq}: not a decision ({e})") from None
         if decision.request_id != proof.request_id:
             raise LedgerError(f"{source}: record {r.seq} is of request "
                               f"{decision.request_id!r}, not {proof.request_id!r}")
-        if link_hash(r.seq, decision, r.prev_hash) != r.hash:
+        if recomputed != r.hash:
             raise LedgerError(f"{source}: record {r.seq}: its content does not hash to "
                               f"{r.hash[:16]}…: the decision was altered")
         try:

@@ -32,6 +32,7 @@ class ChainReport(Document):
     reason: str = ""
     root: str = ""  # RFC 6962 Merkle root over the records' hashes (hex; "" when broken)
     consistent_with: str = ""  # the checkpoint this log was proven to extend
+    unattested: int = 0  # records after that checkpoint, which no signature covers yet
 
     @property
     def intact(self) -> bool:
@@ -93,4 +94,5 @@ def verify_chain(store: DecisionStore, *, checkpoint: Checkpoint | None = None
                            f"the first {checkpoint.size} records no longer have the root the "
                            f"{signed} signed: records were rewritten (and the chain re-hashed)",
                            head.hex())
-    return ChainReport(store.location, count, prev, root=head.hex(), consistent_with=signed)
+    return ChainReport(store.location, count, prev, root=head.hex(), consistent_with=signed,
+                       unattested=count - checkpoint.size)

@@ -9,6 +9,7 @@ RFC 6962 consistency proof that the log still extends it (so removed or rewritte
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -47,6 +48,9 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     expect_empty: Annotated[bool, typer.Option(help="Accept a log that holds no decisions "
                                                "(else an empty log fails).")] = False,
+    attested: Annotated[bool, typer.Option(help="Fail if records follow --checkpoint: give it "
+                                           "the service's last checkpoint (signed at shutdown) "
+                                           "to catch rows appended behind its back.")] = False,
     home: HomeOption = DEFAULT_HOME,
     catalogue: CatalogueOption = None,
 ) -> None:
@@ -60,21 +64,32 @@ def verify(
         if kept.origin != origin_of(region):
             raise ServiceError(f"{checkpoint}: a checkpoint of {kept.origin}, not of "
                                f"{origin_of(region)}")
+    if attested and kept is None:
+        raise typer.BadParameter("--attested needs --checkpoint")
     report = _walk(url, kept)
+    if report.intact and attested and report.unattested:
+        report = dataclasses.replace(
+            report, broken_at=report.records - report.unattested + 1,
+            reason=f"{report.unattested} records follow the {report.consistent_with}, which "
+                   "was to cover the whole log: they were appended without the service")
     if report.records == 0 and not expect_empty:
         raise ServiceError(f"{report.location}: the decision log holds no decisions; if that "
                            "is expected (nothing served yet), pass --expect-empty")
     if as_json:
         console.print_json(json.dumps(report.to_json()))
     elif report.intact:
-        kept_line = (f"\n  consistent with the {report.consistent_with}" if report.consistent_with
+        tail = (f"; {report.unattested} records after it are not covered by a signature yet"
+                if report.unattested else "")
+        kept_line = (f"\n  consistent with the {report.consistent_with}{tail}"
+                     if report.consistent_with
                      else "\n  (sign a checkpoint and keep it: a later check against it shows "
                      "removed or rewritten records)")
         console.print(f"[green]✓[/] {report.location}: {report.records} decisions, chain intact; "
                       f"head {report.head}; Merkle root {report.root}{kept_line}")
     else:
         console.print(f"[red]✗[/] {report.location}: broken at record {report.broken_at}: "
-                      f"{report.reason}\n  {report.records} records before it verify; last good "
+                      f"{report.reason}\n  {min(report.records, report.broken_at - 1)} records "
+                      "before it verify; last good "
                       f"hash {report.head}")
     raise typer.Exit(0 if report.intact else 1)
 

@@ -1,8 +1,11 @@
-"""The serving part of `seawall demo`: start `seawall serve` on loopback, send a little traffic
-(one bad request among it), print the answers, stop it, and verify the decision log."""
+"""The serving part of `seawall demo`: start `seawall serve` on loopback with bearer-token
+authentication (a local issuer), send a little traffic (one request without a token and one bad
+request among it), print the answers, stop it, and verify the decision log against the
+checkpoint the service signed."""
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
 import socket
@@ -13,27 +16,42 @@ from pathlib import Path
 
 import httpx
 import typer
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from artifacts.ledger import open_store, verify_chain
+from artifacts.ledger import open_checkpoint, open_store, verify_chain
+from artifacts.signing.keys import PUBLIC_KEY
 from regions import region_home
 from seawall._console import console
+from seawall.commands.decisions import checkpoint_home
+
+ISSUER, AUDIENCE = "https://idp.demo.seawall.local", "seawall-demo"
 
 
 def serve_and_query(bundle: Path, *, region: str, catalogue: Path, home: Path) -> None:
+    from service.dev_issuer import JWKS_FILE, create_issuer, issue_token
+
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = region_home(home, region) / "serve-demo.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    issuer = home / "issuer"
+    jwks = issuer / JWKS_FILE if (issuer / JWKS_FILE).exists() else create_issuer(issuer)
+    token = issue_token(issuer, issuer=ISSUER, audience=AUDIENCE, subject="demo-loan-origination",
+                        scopes=["seawall:predict", "seawall:score", "seawall:read"])
+    auth = ["--jwt-issuer", ISSUER, "--jwt-audience", AUDIENCE, "--jwt-jwks", str(jwks)]
     command = [sys.executable, "-m", "seawall", "serve", "--region", region, "--bundle",
                str(bundle), "--catalogue", str(catalogue), "--home", str(home), "--port",
-               str(port)]
-    console.print(f"$ seawall serve --region {region} --bundle {bundle} --port {port}  "
-                  f"[dim](JSON logs: {log})[/]")
+               str(port), "--checkpoint-interval", "1", *auth]
+    console.print(f"$ seawall auth dev-issuer --dir {issuer}  [dim](a local token issuer; "
+                  "production uses the bank's)[/]")
+    console.print(f"$ seawall serve --region {region} --bundle {bundle} --port {port} "
+                  f"--jwt-issuer {ISSUER} --jwt-audience {AUDIENCE} --jwt-jwks {jwks}  "
+                  f"[dim](JSON logs: {log})[/]", soft_wrap=True)
     with log.open("w") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_ready(server, url, log)
-        _traffic(url, bundle)
+        note = _traffic(url, bundle, token)
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -41,21 +59,33 @@ def serve_and_query(bundle: Path, *, region: str, catalogue: Path, home: Path) -
         except subprocess.TimeoutExpired:
             server.kill()
     console.print("[green]✓[/] service stopped")
+    kept = home / "auditor" / "checkpoint.note"  # the auditor's copy of what /checkpoint served
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(note)
+    public = checkpoint_home(home, region) / "keys" / PUBLIC_KEY
+    checkpoint = open_checkpoint(note, load_pem_public_key(public.read_bytes()), source=str(kept))
     store = open_store(str(region_home(home, region) / "decisions.db"), read_only=True)
-    report = verify_chain(store)
+    report = verify_chain(store, checkpoint=checkpoint)
     store.close()
     mark = "[green]✓[/]" if report.intact else "[red]✗[/]"
     console.print(f"{mark} decision log {report.location}: {report.records} decisions, chain "
                   f"{'intact' if report.intact else f'broken at {report.broken_at}'}; head "
-                  f"{report.head[:16]}…  (seawall decisions verify --home {home})")
+                  f"{report.head[:16]}…\n  consistent with the {report.consistent_with} the "
+                  f"auditor kept\n  (seawall decisions verify --home {home} --checkpoint "
+                  f"{kept})", soft_wrap=True)
     if not report.intact:
         raise typer.Exit(1)
 
 
-def _traffic(url: str, bundle: Path) -> None:
+def _traffic(url: str, bundle: Path, token: str) -> str:
+    """Send the demo's requests and print the answers; the signed checkpoint served last."""
     golden = json.loads((bundle / "golden_set.json").read_text())
     rows = [dict(zip(golden["columns"], r)) for r in golden["rows"][:3]]
-    with httpx.Client(base_url=url, timeout=10, trust_env=False) as c:
+    anonymous = httpx.post(f"{url}/predict", json={"rows": rows[:1]}, timeout=10, trust_env=False)
+    console.print(f"POST /predict without a token -> {anonymous.status_code} "
+                  f"({anonymous.json()['detail']})")
+    with httpx.Client(base_url=url, timeout=10, trust_env=False,
+                      headers={"Authorization": f"Bearer {token}"}) as c:
         version = c.get("/version").json()["models"][0]
         console.print(f"GET /version -> {version['model']} v{version['version']}, bundle "
                       f"{version['bundle_digest'][:23]}…, signed by {version['trusted_as']}")
@@ -78,6 +108,13 @@ def _traffic(url: str, bundle: Path) -> None:
                    if m.startswith(("seawall_http_requests_total", "seawall_bundle_verified",
                                     "seawall_decisions_logged_total"))]
         console.print("GET /metrics ->\n    " + "\n    ".join(metrics), soft_wrap=True)
+        time.sleep(1.5)  # one checkpoint interval: the service signs the log's new size
+        note = c.get("/checkpoint").text
+        origin, size, root = note.splitlines()[:3]
+        console.print(f"GET /checkpoint -> {origin}, {size} decisions, root "
+                      f"{base64.b64decode(root).hex()[:16]}… (signed by the region's checkpoint "
+                      "key; an auditor keeps a copy)")
+    return note
 
 
 def _wait_ready(server: subprocess.Popen, url: str, log: Path) -> None:

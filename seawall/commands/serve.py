@@ -113,8 +113,9 @@ def serve(
             checkpoint_dir=(region_home(home, region) / "checkpoints").resolve(),
             checkpoint_interval=checkpoint_interval)
     except ValidationError as e:
-        raise typer.BadParameter("; ".join(f"{'.'.join(map(str, x['loc'])) or 'options'}: "
-                                           f"{x['msg']}" for x in e.errors())) from None
+        raise typer.BadParameter("; ".join(
+            f"{'.'.join(map(str, x['loc'])) + ': ' if x['loc'] else ''}"
+            f"{x['msg'].removeprefix('Value error, ')}" for x in e.errors())) from None
     open_store(settings.decision_log).close()  # a bad URL or database is an error now, not a 503
     auth_policy(settings)  # so is an unusable JWKS file
     for name, value in settings.model_dump(exclude_none=True).items():

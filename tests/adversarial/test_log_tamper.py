@@ -1,7 +1,9 @@
 """The log-tamper corpus: what someone with the database's owner rights can do to a decision
 log, and the check that refuses each. The chain catches a record altered, removed or
 reordered in place; a checkpoint kept by the auditor catches what the chain alone cannot:
-the newest records removed, and a record rewritten with every later hash recomputed."""
+the newest records removed, and a record rewritten with every later hash recomputed; the
+service's last checkpoint, with `--attested`, catches rows appended after it; and a log that
+was dropped, emptied, replaced or holds nothing is never reported as an intact chain."""
 
 from __future__ import annotations
 
@@ -194,3 +196,64 @@ def test_a_mutated_proof_document_is_refused_never_a_crash(tmp_path_factory, dat
         check_proof(InclusionProof.from_json(doc), key.public_key())
     except (LedgerError, DocumentError):
         pass  # refused, with a reason: what must happen (unless the value changed nothing)
+
+
+def test_a_row_forged_onto_the_end_after_the_services_last_checkpoint_is_caught(kept):
+    root, log, _ = kept
+    final = seawall("decisions", "checkpoint", "--home", "h", cwd=root)  # as at shutdown: 12
+    assert final.returncode == 0, final.stderr
+    note = root / "h" / "regions" / "onshore-hn" / "checkpoints" / "12.note"
+    store = open_store(str(log))
+    store.append([decision(99, probability=0.01)])  # chained correctly, by the database's owner
+    store.close()
+    lenient = audit(root, note)
+    assert lenient.returncode == 0
+    assert "1 records after it are not covered by a signature yet" in lenient.stdout
+    strict = seawall("decisions", "verify", "--home", "h", "--checkpoint", str(note),
+                     "--attested", cwd=root)
+    assert strict.returncode == 1 and "broken at record 13" in strict.stdout
+    assert "appended without the service" in strict.stdout
+
+
+def audit_file(log: Path, *extra: str) -> subprocess.CompletedProcess:
+    return seawall("decisions", "verify", "--decision-log", str(log), *extra, cwd=log.parent)
+
+
+@pytest.fixture
+def handed_over(tmp_path) -> Path:
+    """A log of three decisions as a copy handed to an auditor: one file, rollback journal."""
+    path = tmp_path / "decisions.db"
+    store = open_store(str(path))
+    store.append([decision(i) for i in range(3)])
+    store.close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=DELETE")
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("damage", ["drop the table", "empty the file", "replace the file"])
+def test_a_dropped_emptied_or_replaced_log_is_not_an_intact_chain(handed_over, damage):
+    log = handed_over
+    if damage == "drop the table":
+        db = sqlite3.connect(log)
+        db.execute("DROP TABLE decisions")
+        db.commit()
+        db.close()
+    elif damage == "empty the file":
+        log.write_bytes(b"")
+    else:
+        log.write_bytes(b"not a database at all")
+    out = audit_file(log)
+    assert out.returncode == 1 and "intact" not in out.stdout
+    assert "not a readable decision log" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_an_empty_log_fails_unless_it_is_expected(tmp_path):
+    path = tmp_path / "decisions.db"
+    open_store(str(path)).close()  # the schema, no decisions
+    out = audit_file(path)
+    assert out.returncode == 1 and "holds no decisions" in out.stderr
+    assert "--expect-empty" in out.stderr
+    expected = audit_file(path, "--expect-empty")
+    assert expected.returncode == 0 and "0 decisions, chain intact" in expected.stdout

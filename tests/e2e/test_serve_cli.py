@@ -24,13 +24,19 @@ from regions import load_catalogue  # noqa: E402
     (["--region", "onshore-hn", "--bundle", "x", "--canary-fraction", "0.5"],
      "canary_fraction > 0 needs a canary bundle"),
     (["--region", "onshore-hn", "--alias", "production"], "has no registry yet"),
-    (["--region", "onshore-hn", "--bundle", "x", "--decision-log", "mysql://db/x"],
-     "unsupported"),
+    (["--region", "onshore-hn", "--bundle", "x", "--decision-log", "mysql://db/x",
+      "--insecure-no-auth"], "unsupported"),
+    (["--region", "onshore-hn", "--bundle", "x"], "no client authentication is configured: "
+     "give bearer tokens (--jwt-issuer, --jwt-audience, --jwt-jwks)"),
+    (["--region", "onshore-hn", "--bundle", "x", "--jwt-issuer", "https://i", "--jwt-audience",
+      "a", "--jwt-jwks", "/nonexistent/jwks.json"], "/nonexistent/jwks.json: not a usable JWKS"),
+    (["--region", "onshore-hn", "--bundle", "x", "--tls-client-ca", "ca.pem"],
+     "mutual TLS (--tls-client-ca) needs --tls-cert and --tls-key"),
 ])
 def test_serve_refuses_before_starting(tmp_path, args, message):
     out = run("serve", *args, "--home", str(tmp_path / "home"), cwd=tmp_path)
     assert out.returncode in (1, 2)
-    assert message in " ".join((out.stdout + out.stderr).split())
+    assert message in " ".join((out.stdout + out.stderr).replace("│", " ").split())
     assert "Traceback" not in out.stderr
 
 

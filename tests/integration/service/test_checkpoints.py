@@ -10,6 +10,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
+from service_helpers import service_settings
 
 from artifacts.ledger import Decision, open_checkpoint, open_store, origin_of, verify_chain
 from artifacts.signing import ensure_local_key, pkcs11_public_pem
@@ -18,12 +19,9 @@ from service import ServiceSettings, create_app
 from service.checkpointer import Checkpointer
 
 
-def settings(serving, tmp_path, key: str | None, **changes) -> ServiceSettings:
-    return ServiceSettings(
-        region="onshore-hn", bundle=serving.champion, catalogue=serving.catalogue,
-        decision_log=str(tmp_path / "decisions.db"), insecure_no_auth=True, access_log=False,
-        checkpoint_key=key, checkpoint_dir=tmp_path / "checkpoints" if key else None,
-        checkpoint_interval=0.1, **changes)
+def settings(serving, tmp_path, key: str | None) -> ServiceSettings:
+    return service_settings(serving, tmp_path, checkpoint_key=key, checkpoint_interval=0.1,
+                            checkpoint_dir=tmp_path / "checkpoints" if key else None)
 
 
 def public_key(pem: bytes):

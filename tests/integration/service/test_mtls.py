@@ -63,7 +63,7 @@ def _issue(directory: Path, stem: str, subject: str, ca_key, ca_name, *, server=
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory) -> Pki:
+def tls_pki(tmp_path_factory) -> Pki:
     d = tmp_path_factory.mktemp("pki")
     ca, _, ca_key, ca_name = _issue(d, "ca", "Seawall Test CA", None, None, ca=True)
     _, _, other_key, other_name = _issue(d, "other-ca", "Someone Else's CA", None, None, ca=True)
@@ -85,7 +85,8 @@ def client_tls(pki: Pki, cert: tuple[Path, Path] | None) -> dict:
     return {"verify": context}
 
 
-def test_mtls_admits_only_the_cas_clients_and_records_who_called(serving, tmp_path, pki):
+def test_mtls_admits_only_the_cas_clients_and_records_who_called(serving, tmp_path, tls_pki):
+    pki = tls_pki
     server = start(serving, tmp_path, *tls_args(pki), tls=client_tls(pki, pki.client))
     try:
         with httpx.Client(base_url=server.url, **client_tls(pki, pki.client)) as c:
@@ -113,7 +114,8 @@ def test_mtls_admits_only_the_cas_clients_and_records_who_called(serving, tmp_pa
     assert [a["caller"] for a in access] == ["mtls:CN=loan-origination,O=Example Bank"]
 
 
-def test_mtls_with_tokens_requires_both_and_records_both(serving, tmp_path, pki):
+def test_mtls_with_tokens_requires_both_and_records_both(serving, tmp_path, tls_pki):
+    pki = tls_pki
     issuer = tmp_path / "issuer"
     jwks = create_issuer(issuer)
     args = [*tls_args(pki), "--jwt-issuer", "https://idp", "--jwt-audience", "seawall",

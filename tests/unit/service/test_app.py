@@ -9,16 +9,10 @@ import shutil
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from service_helpers import service_settings as settings
 
 from artifacts.ledger import open_store, verify_chain
-from service import ServiceSettings, create_app
-
-
-def settings(serving, tmp_path, **changes) -> ServiceSettings:
-    base = {"region": "onshore-hn", "bundle": serving.champion, "catalogue": serving.catalogue,
-            "decision_log": str(tmp_path / "decisions.db"), "access_log": False,
-            "insecure_no_auth": True}
-    return ServiceSettings(**{**base, **changes})
+from service import create_app
 
 
 @pytest.fixture

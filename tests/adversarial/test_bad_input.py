@@ -10,7 +10,7 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-from test_app import settings
+from service_helpers import service_settings as settings
 
 from artifacts.ledger import open_store
 from service import create_app
