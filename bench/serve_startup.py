@@ -48,6 +48,15 @@ def signed_bundle(root: Path) -> tuple[Path, Path]:
     return bundle, catalogue
 
 
+def serve_flags(tree: Path) -> list[str]:
+    """Options every tree's `seawall serve` takes here: no access log and, for a tree that has
+    client authentication, `--insecure-no-auth` (what the token check costs is measured by
+    bench/serve_peers.py)."""
+    settings = (tree / "service" / "settings.py").read_text()
+    return ["--no-access-log", *(["--insecure-no-auth"] if "insecure_no_auth" in settings
+                                 else [])]
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -64,7 +73,7 @@ def once(tree: Path, bundle: Path, catalogue: Path, work: Path) -> tuple[float, 
     process = subprocess.Popen(
         [sys.executable, "-m", "seawall", "serve", "--region", "onshore-hn", "--catalogue",
          str(catalogue), "--home", str(work / f"home-{port}"), "--bundle", str(bundle),
-         "--port", str(port), "--no-access-log", "--insecure-no-auth"],
+         "--port", str(port), *serve_flags(tree)],
         cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while True:

@@ -180,4 +180,10 @@ def serving_alert_rules() -> Obj:
                  f"(rate({latency_buckets}[5m]))) > 0.05",
          "for": "10m", "labels": {"severity": "P2"},
          "annotations": {"summary": "p99 scoring latency is above 50 ms."}},
+        {"alert": "SeawallCheckpointStale",
+         "expr": f"sum(increase({names.series(names.DECISIONS_LOGGED, 'total')}[10m])) > 0 "
+                 f"and (time() - max({names.CHECKPOINT_SIGNED})) > 300",
+         "for": "5m", "labels": {"severity": "P1"},
+         "annotations": {"summary": "Decisions are being logged but no checkpoint of the log "
+                                    "was signed for 5 minutes (checkpoint key or HSM?)."}},
     ]}

@@ -60,6 +60,9 @@ def serve(
                                                        "certificates from this CA bundle.",
                                                        rich_help_panel="Authentication")]
         = None,
+    mtls_scopes: Annotated[str | None, typer.Option(
+        help="Scopes a verified client certificate carries, space-separated (default: all; "
+             "without bearer tokens).", rich_help_panel="Authentication")] = None,
     metrics_auth: Annotated[bool, typer.Option(help="Require the seawall:metrics scope on "
                                                "/metrics.", rich_help_panel="Authentication")]
         = False,
@@ -109,6 +112,7 @@ def serve(
             tls_key=tls_key.resolve() if tls_key else None,
             tls_client_ca=tls_client_ca.resolve() if tls_client_ca else None,
             metrics_auth=metrics_auth, insecure_no_auth=insecure_no_auth,
+            **({"mtls_scopes": mtls_scopes} if mtls_scopes is not None else {}),
             checkpoint_key=checkpoint_key or str(_local_checkpoint_key(home, region)),
             checkpoint_dir=(region_home(home, region) / "checkpoints").resolve(),
             checkpoint_interval=checkpoint_interval)

@@ -180,7 +180,32 @@ def test_the_prometheus_rule_passes_promtool(plans, tmp_path):
     result = subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 3 rules found" in result.stdout
+    assert "SUCCESS: 4 rules found" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed "
+                    "(Debian package prometheus; .ci/run installs it)")
+def test_a_stale_checkpoint_alerts_only_while_decisions_are_logged(plans, tmp_path):
+    [rule] = plans["onshore-hn"].of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rule.props["spec"]))
+    # Checkpoints signed at t=0 and never again; decisions logged for the first 30 minutes
+    # only. The alert must fire while decisions are logged unsigned, and clear once they stop.
+    tests = {"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": [{
+        "interval": "1m",
+        "input_series": [
+            {"series": "seawall_decisions_logged_total", "values": "0+10x30 300x30"},
+            {"series": "seawall_checkpoint_signed_timestamp_seconds", "values": "0x60"}],
+        "alert_rule_test": [
+            {"eval_time": "4m", "alertname": "SeawallCheckpointStale", "exp_alerts": []},
+            {"eval_time": "20m", "alertname": "SeawallCheckpointStale", "exp_alerts": [{
+                "exp_labels": {"severity": "P1"}, "exp_annotations": {
+                    "summary": rule.props["spec"]["groups"][0]["rules"][3]["annotations"]
+                    ["summary"]}}]},
+            {"eval_time": "55m", "alertname": "SeawallCheckpointStale", "exp_alerts": []}]}]}
+    (tmp_path / "tests.yaml").write_text(yaml.safe_dump(tests))
+    result = subprocess.run(["promtool", "test", "rules", "tests.yaml"], capture_output=True,
+                            text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_planning_twice_gives_the_same_objects(catalogue, onshore_values):
