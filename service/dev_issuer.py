@@ -7,6 +7,8 @@ can run with authentication on rather than off. The private key is written 0600.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import time
@@ -58,9 +60,7 @@ def issue_token(directory: Path, *, issuer: str, audience: str, subject: str,
 
 def _thumbprint(jwk: dict) -> str:
     """RFC 7638 JWK thumbprint of an EC key, as its key id."""
-    import base64
-    import hashlib
-
     members = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"),
                          sort_keys=True)
-    return base64.urlsafe_b64encode(hashlib.sha256(members.encode()).digest()).rstrip(b"=").decode()
+    digest = hashlib.sha256(members.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

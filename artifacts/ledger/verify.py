@@ -58,8 +58,8 @@ class ChainWalk:
                                "records were deleted")
         if record.prev_hash != prev:
             return ChainReport(self.location, self.count, prev, record.seq,
-                               f"record {record.seq}: prev_hash {record.prev_hash[:16]}… does not "
-                               f"match record {record.seq - 1}'s hash {prev[:16]}…")
+                               f"record {record.seq}: prev_hash {record.prev_hash[:16]}… does "
+                               f"not match record {record.seq - 1}'s hash {prev[:16]}…")
         if link_hash(record.seq, record.decision, record.prev_hash) != record.hash:
             return ChainReport(self.location, self.count, prev, record.seq,
                                f"record {record.seq} (request {record.decision.request_id}): "

@@ -212,3 +212,19 @@ def test_an_unusable_jwks_file_is_a_start_up_error(serving, tmp_path, issuer):
     bad.write_text("{not json")
     with pytest.raises(ServiceError, match="not a usable JWKS file"):
         create_app(settings(serving, tmp_path, issuer, jwt_jwks=bad))
+
+
+def test_the_dev_issuer_keeps_its_key_private_and_never_replaces_it(tmp_path):
+    from service import ServiceError
+
+    jwks = create_issuer(tmp_path / "issuer")
+    key = tmp_path / "issuer" / KEY_FILE
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert "PRIVATE" not in jwks.read_text() and '"d"' not in jwks.read_text()
+    before = key.read_bytes()
+    with pytest.raises(ServiceError, match="an issuer key is already there"):
+        create_issuer(tmp_path / "issuer")
+    assert key.read_bytes() == before
+    with pytest.raises(ServiceError, match="create one with `seawall auth dev-issuer`"):
+        issue_token(tmp_path / "nowhere", issuer=ISSUER, audience=AUDIENCE, subject="x",
+                    scopes=[])
