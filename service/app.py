@@ -33,6 +33,7 @@ from service.openapi import (
     Ready,
     Unavailable,
     Version,
+    add_security,
     documented_scoring_routes,
     request_body,
 )
@@ -212,7 +213,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def prometheus() -> Response:
         return Response(metrics.exposition(), media_type=metrics.content_type)
 
-    app.openapi = lambda: _openapi(app, state["models"], settings)
+    app.openapi = lambda: _openapi(app, state["models"], settings, policy)
     return app
 
 
@@ -238,7 +239,8 @@ def _champion_version(models: ModelSet) -> str:
     return models.champion.version if models.champion is not None else "none"
 
 
-def _openapi(app: FastAPI, models: ModelSet, settings: ServiceSettings) -> dict:
+def _openapi(app: FastAPI, models: ModelSet, settings: ServiceSettings,
+             policy: AuthPolicy | None) -> dict:
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, description=app.description,
                              routes=[*documented_scoring_routes(), *app.routes])
@@ -251,5 +253,6 @@ def _openapi(app: FastAPI, models: ModelSet, settings: ServiceSettings) -> dict:
                             example)
         for path in ("/predict", "/score", "/explain"):
             schema["paths"][path]["post"]["requestBody"] = body
+        add_security(schema, policy)
         app.openapi_schema = schema
     return app.openapi_schema

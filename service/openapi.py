@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from artifacts.bundle import ColumnType, Contract
+from service.auth import READ_SCOPE, SCOPES, AuthPolicy
 from service.scoring_routes import MAX_TOP_N
 
 
@@ -156,3 +157,35 @@ def _field_schema(f) -> dict:
     if f.description:
         schema["description"] = f.description
     return schema
+
+
+REFUSED = {"type": "object", "required": ["error", "detail"], "properties": {
+    "error": {"type": "string", "enum": ["unauthenticated", "forbidden"]},
+    "detail": {"type": "string"}}}
+
+
+def add_security(schema: dict, policy: AuthPolicy | None) -> None:
+    """Declare how clients authenticate: the schemes, and on every operation but the open
+    paths the scope it needs and its 401 and 403 answers (RFC 6750)."""
+    if policy is None:
+        return
+    schemes = {}
+    if policy.tokens is not None:
+        schemes["bearer"] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                             "description": f"A JWT from {policy.tokens.issuer} for audience "
+                                            f"{policy.tokens.audience}"}
+    if policy.mtls:
+        schemes["mtls"] = {"type": "mutualTLS", "description": "A client certificate from the "
+                                                              "configured CA"}
+    schema.setdefault("components", {})["securitySchemes"] = schemes
+    for path, operations in schema["paths"].items():
+        if path in policy.open_paths:
+            continue
+        scope = SCOPES.get(path, READ_SCOPE)
+        for operation in operations.values():
+            operation["security"] = [{name: [scope] if name == "bearer" else []
+                                      for name in schemes}]
+            for status, what in (("401", "No valid credentials"),
+                                 ("403", f"The credentials lack the scope {scope}")):
+                operation["responses"][status] = {
+                    "description": what, "content": {"application/json": {"schema": REFUSED}}}

@@ -16,6 +16,9 @@ import httpx
 import pytest
 from server_helpers import start
 
+from service.dev_issuer import create_issuer, issue_token
+from service.settings import ALL_SCOPES
+
 from artifacts.ledger import open_store, verify_chain
 
 
@@ -72,20 +75,28 @@ def test_two_workers_share_one_chain_and_aggregate_metrics(serving, tmp_path):
 
 
 @pytest.mark.slow
-def test_schemathesis_with_every_check_finds_nothing(server, tmp_path):
-    """Every schemathesis check: no 5xx, every answer as documented, schema-valid bodies
-    accepted and schema-invalid ones refused (the hooks add the one rule JSON Schema cannot
-    state: an id per row)."""
+def test_schemathesis_with_every_check_finds_nothing(serving, tmp_path):
+    """Every schemathesis check against a service that requires bearer tokens: no 5xx, every
+    answer as documented, schema-valid bodies accepted and schema-invalid ones refused (the
+    hooks add the one rule JSON Schema cannot state: an id per row), and every operation the
+    document marks as secured refuses a request without the token (`ignored_auth`)."""
+    jwks = create_issuer(tmp_path / "issuer")
+    token = issue_token(tmp_path / "issuer", issuer="https://idp", audience="seawall",
+                        subject="schemathesis", scopes=list(ALL_SCOPES))
+    server = start(serving, tmp_path, "--jwt-issuer", "https://idp", "--jwt-audience",
+                   "seawall", "--jwt-jwks", str(jwks))
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
            "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
                                           os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run(
         [str(Path(sys.executable).parent / "schemathesis"), "run", f"{server.url}/openapi.json",
+         "--header", f"Authorization: Bearer {token}",
          "--checks", "all", "--max-examples", "40", "--seed", "7",
          "--phases", "examples,coverage,fuzzing", "--request-timeout", "10"],
         capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    server.stop()
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "7/7" in result.stdout or "7 operations" in result.stdout, result.stdout[-3000:]
+    assert "8/8" in result.stdout or "8 operations" in result.stdout, result.stdout[-3000:]
 
 
 def test_kill_9_under_load_loses_no_answered_decision(serving, tmp_path):
