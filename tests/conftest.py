@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,27 @@ def pytest_collection_modifyitems(items) -> None:
         kind = next((k for k in KINDS if f"/tests/{k}/" in str(item.path)), None)
         if kind is not None:
             item.add_marker(kind)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The standing adversarial suite (tests/adversarial/): one file per corpus (bundle tamper,
+    bad input, log tamper, replay, authentication, fuzzed scoring input), each case asserting
+    the check that refuses it. A line per corpus says how many cases were tried and how many
+    were refused as they must be (a Hypothesis test counts once, for all its examples). Here,
+    not in tests/adversarial/conftest.py: with xdist only this conftest reaches the controller."""
+    tried, refused = Counter(), Counter()
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if "tests/adversarial/" not in nodeid or report.when != "call":
+                continue
+            corpus = nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+            tried[corpus] += 1
+            refused[corpus] += outcome == "passed"
+    if tried:
+        terminalreporter.section("adversarial corpora (cases tried / refused as they must be)")
+        for corpus in sorted(tried):
+            terminalreporter.line(f"{corpus:<28} {tried[corpus]:>4} / {refused[corpus]:>4}")
 
 
 @pytest.fixture(scope="session")
