@@ -124,7 +124,7 @@ def run(work: Path, seconds: int, rounds: int, access_log: bool) -> None:
         batches, floor_batches = "seawall 1,000-row batches", "raw floor 1,000-row batches"
         targets[batches] = running.target(targets["seawall"], {"rows": batch}, batches, bearer)
         targets[floor_batches] = running.target(targets["raw floor"], {"rows": batch},
-                                                floor_batches)
+                                                floor_batches, {})
         connections = {name: 4 if "batches" in name else 8 for name in targets}
         for name, url in targets.items():
             running.wait_answering(name, url)

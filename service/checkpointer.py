@@ -18,15 +18,13 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
-import os
-import secrets
 import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from artifacts.ledger import Checkpoint, open_store, origin_of, sign_checkpoint
+from artifacts.ledger import Checkpoint, open_store, origin_of, write_atomically, sign_checkpoint
 from artifacts.ledger.merkle import CompactRange, leaf_hash
 from artifacts.ledger.verify import ChainWalk
 from artifacts.signing import open_signing_key
@@ -70,8 +68,8 @@ class Checkpointer:
                 return None
             checkpoint = Checkpoint(self.origin, self.tree.size, self.tree.root())
             note = sign_checkpoint(checkpoint, self.key)
-            _publish(self.directory / f"{checkpoint.size}.note", note)
-            _publish(self.directory / LATEST, note)
+            write_atomically(self.directory / f"{checkpoint.size}.note", note)
+            write_atomically(self.directory / LATEST, note)
         self.signed_size = checkpoint.size
         if self.on_signed is not None:
             self.on_signed(checkpoint.size, time.time())
@@ -102,11 +100,3 @@ class Checkpointer:
                 log.error("checkpoint not signed: %s", e)
             await asyncio.sleep(self.interval)
 
-
-def _publish(target: Path, text: str) -> None:
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from artifacts.signing.keys import write_private_key
 from service.errors import ServiceError
 
 KEY_FILE, JWKS_FILE = "issuer-key.pem", "jwks.json"
@@ -31,11 +31,7 @@ def create_issuer(directory: Path) -> Path:
         raise ServiceError(f"{key_path}: an issuer key is already there; remove it to start over")
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
+    write_private_key(key_path, key)
     jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
     jwk.update(kid=_thumbprint(jwk), alg="ES256", use="sig")
     jwks_path = directory / JWKS_FILE

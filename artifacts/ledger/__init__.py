@@ -26,6 +26,7 @@ _EXPORTS = {
     "prove": "artifacts.ledger.proofs",
     "origin_of": "artifacts.ledger.checkpoint",
     "open_checkpoint": "artifacts.ledger.checkpoint",
+    "write_atomically": "artifacts.ledger.checkpoint",
     "sign_checkpoint": "artifacts.ledger.checkpoint",
     "verify_chain": "artifacts.ledger.verify",
     "DecisionStore": "artifacts.ledger.stores",

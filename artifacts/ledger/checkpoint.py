@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -88,3 +91,15 @@ def open_checkpoint(note: str, public_key: ec.EllipticCurvePublicKey, *,
         return checkpoint
     raise LedgerError(f"{source}: no signature by the region's checkpoint key "
                       f"(key hint {hint.hex()})")
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Write a note or proof atomically (a temp file beside it, then a rename): a reader sees
+    the old file or the new one, never half of one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)

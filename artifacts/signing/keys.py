@@ -42,11 +42,7 @@ def ensure_local_key(home: Path) -> LocalKey:
     if not private.exists():
         keys.mkdir(parents=True, exist_ok=True, mode=0o700)
         key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-        fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
+        write_private_key(private, key)
         public.write_bytes(public_pem(key.public_key()))
         created = True
     if private.stat().st_mode & 0o077:
@@ -55,6 +51,15 @@ def ensure_local_key(home: Path) -> LocalKey:
     if not public.exists():
         public.write_bytes(public_pem(load_private_key(private).public_key()))
     return LocalKey(private, public, fingerprint(public.read_bytes()), created)
+
+
+def write_private_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    """Write `key` as unencrypted PKCS#8 PEM, created 0600 with O_EXCL (never overwriting)."""
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
 
 
 def load_private_key(path: Path) -> ec.EllipticCurvePrivateKey:

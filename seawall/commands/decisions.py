@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +22,7 @@ from artifacts.ledger import (
     open_checkpoint,
     open_store,
     origin_of,
+    write_atomically,
     sign_checkpoint,
     verify_chain,
 )
@@ -130,7 +129,7 @@ def checkpoint(
     note = sign_checkpoint(Checkpoint(origin_of(region), report.records,
                                       bytes.fromhex(report.root)), signing_key)
     target = out or region_home(home, region) / "checkpoints" / f"{report.records}.note"
-    _write(target, note)
+    write_atomically(target, note)
     console.print(note, end="", markup=False, highlight=False, soft_wrap=True)
     console.print(f"[green]✓[/] checkpoint of {report.records} decisions written to {target}; "
                   f"verify with {verify_with}")
@@ -170,7 +169,7 @@ def prove_request(
     if out is None:
         console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
     else:
-        _write(out, text)
+        write_atomically(out, text)
         console.print(f"[green]✓[/] {len(proof.records)} decisions of {request_id} proven "
                       f"against the checkpoint of {kept.size} records: {out}")
 
@@ -241,12 +240,3 @@ def _read(path: Path) -> str:
     except (OSError, UnicodeDecodeError) as e:
         raise ServiceError(f"{path}: cannot read the checkpoint ({e})") from None
 
-
-def _write(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ was dropped, emptied, replaced or holds nothing is never reported as an intact c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -257,3 +258,22 @@ def test_an_empty_log_fails_unless_it_is_expected(tmp_path):
     assert "--expect-empty" in out.stderr
     expected = audit_file(path, "--expect-empty")
     assert expected.returncode == 0 and "0 decisions, chain intact" in expected.stdout
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_audit_opens_the_log_read_only_and_changes_nothing(handed_over):
+    log = handed_over
+    before = digest(log), sorted(p.name for p in log.parent.iterdir())
+    out = audit_file(log)
+    assert out.returncode == 0 and "3 decisions, chain intact" in out.stdout
+    assert (digest(log), sorted(p.name for p in log.parent.iterdir())) == before
+    mode = sqlite3.connect(log).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "delete"  # not switched to WAL by the audit
+
+
+def test_a_missing_log_is_named(tmp_path):
+    out = audit_file(tmp_path / "nowhere.db")
+    assert out.returncode == 1 and "no decision log there" in out.stderr

@@ -16,10 +16,9 @@ import httpx
 import pytest
 from server_helpers import start
 
+from artifacts.ledger import open_store, verify_chain
 from service.dev_issuer import create_issuer, issue_token
 from service.settings import ALL_SCOPES
-
-from artifacts.ledger import open_store, verify_chain
 
 
 @pytest.fixture
