@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/verify_large_bundle.py
 	$(BIN)/python bench/serve_peers.py
 	$(BIN)/python bench/serve_startup.py
+	$(BIN)/python bench/auth_check.py
 
 # Re-resolve the pins from requirements.in in a throw-away environment.
 lock:

@@ -114,7 +114,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             await writer.close()
         if signing is not None:  # a last checkpoint covers every decision answered
             signing.cancel()
-            await asyncio.to_thread(checkpointer.sign_now)
+            try:
+                await asyncio.to_thread(checkpointer.sign_now)
+            except (SeawallError, OSError) as e:
+                log.error("no checkpoint signed at shutdown: %s", e)
 
     telemetry = {"tracing": settings.opentelemetry, "metrics": settings.opentelemetry,
                  "logs": settings.opentelemetry}
