@@ -26,6 +26,7 @@ from seawall.commands import (
     secrets,
     serve,
     sign,
+    spec,
     train,
     trust,
     verify,
@@ -43,6 +44,7 @@ app.add_typer(decisions.app, name="decisions")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(infra.app, name="infra")
 app.add_typer(auth.app, name="auth")
+app.add_typer(spec.app, name="spec")
 app.command("train")(train.train)
 app.command("sign")(sign.sign)
 app.command("verify")(verify.verify)

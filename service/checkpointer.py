@@ -24,7 +24,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from artifacts.ledger import Checkpoint, open_store, origin_of, write_atomically, sign_checkpoint
+from artifacts.ledger import Checkpoint, open_store, origin_of, sign_checkpoint, write_atomically
 from artifacts.ledger.merkle import CompactRange, leaf_hash
 from artifacts.ledger.verify import ChainWalk
 from artifacts.signing import open_signing_key

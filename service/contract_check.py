@@ -225,6 +225,8 @@ class RequestParser:
     def _check_categorical(self, j: int, column: tuple, problems: list[FieldViolation]) -> np.ndarray:
         f = self.contract.fields[j]
         allowed = self._allowed[j]
+        if f.codes == "integer":  # 2 and "2" are one code (never true: a bool is no code)
+            column = tuple(str(v) if type(v) is int else v for v in column)
         try:
             good = allowed.issuperset(column)  # the common case: every value a known code
         except TypeError:  # an unhashable value (an array or object): named below
@@ -234,7 +236,9 @@ class RequestParser:
                 if v is None and not f.nullable:
                     problems.append(FieldViolation(i, f.name, "null", None, f"{f.name} may not be null"))
                 elif type(v) is not str and v is not None and v is not _SKIP:
-                    problems.append(_bad_cell(i, f.name, v, "a string (category code)"))
+                    problems.append(_bad_cell(i, f.name, v, "a string or whole number (category "
+                                              "code)" if f.codes == "integer"
+                                              else "a string (category code)"))
                 elif type(v) is str and v not in allowed:
                     problems.append(FieldViolation(i, f.name, "category", v, f"{f.name} must be one "
                                               f"of {list(f.categories or ())}"))

@@ -153,7 +153,10 @@ def _field_schema(f) -> dict:
         if f.maximum is not None:
             schema["maximum"] = f.maximum
     else:
-        schema = {"enum": [*(f.categories or ()), *([None, ""] if f.nullable else [])]}
+        codes = list(f.categories or ())
+        if f.codes == "integer":  # sent as JSON integers or as strings
+            codes += [int(c) for c in codes]
+        schema = {"enum": [*codes, *([None, ""] if f.nullable else [])]}
     if f.description:
         schema["description"] = f.description
     return schema

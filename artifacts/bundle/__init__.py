@@ -23,6 +23,7 @@ _EXPORTS = {
     "ColumnType": "artifacts.bundle.contract",
     "Contract": "artifacts.bundle.contract",
     "Field": "artifacts.bundle.contract",
+    "category_codes": "artifacts.bundle.contract",
     "GOLDEN_FORMAT": "artifacts.bundle.golden",
     "GoldenExpected": "artifacts.bundle.golden",
     "GoldenSet": "artifacts.bundle.golden",

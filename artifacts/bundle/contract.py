@@ -10,6 +10,7 @@ nullable) bumps MINOR; an identical contract keeps its version.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,8 @@ class Field:
     maximum: float | None = None
     categories: tuple[str, ...] | None = None
     description: str = ""
+    codes: str = "text"  # categorical: "integer" when every category is a whole number, so a
+    # client may send 2 or "2" (contracts written before this field are "text")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +81,7 @@ class Contract:
             Field(name=f["name"], type=ColumnType(f["type"]), nullable=f["nullable"],
                   minimum=f.get("minimum"), maximum=f.get("maximum"),
                   categories=tuple(f["categories"]) if f.get("categories") else None,
-                  description=f.get("description", ""))
+                  description=f.get("description", ""), codes=f.get("codes", "text"))
             for f in data["fields"])
         return cls(version=data["version"], fields=fields, output=Output(**data["output"]))
 
@@ -150,5 +153,17 @@ def _field_dict(f: Field) -> dict:
         d["minimum"], d["maximum"] = f.minimum, f.maximum
     else:
         d["categories"] = list(f.categories or ())
+        d["codes"] = f.codes
     d["description"] = f.description
     return d
+
+
+def category_codes(categories: tuple[str, ...] | None) -> str:
+    """ "integer" when every category is a whole number in canonical form ("2", "-1"), else
+    "text"."""
+    if categories and all(_INTEGER.fullmatch(c) for c in categories):
+        return "integer"
+    return "text"
+
+
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")

@@ -19,6 +19,7 @@ from artifacts.bundle import (
     GoldenExpected,
     GoldenSet,
     ReasonCodes,
+    category_codes,
 )
 from artifacts.factory.spec import DatasetSpec
 
@@ -27,12 +28,14 @@ TOP_N = 4  # adverse-action notices conventionally list up to four principal rea
 
 def contract_fields(spec: DatasetSpec, learned: dict[str, tuple[str, ...]]) -> tuple[Field, ...]:
     """Fields in spec order; categories come from the spec, else from what training saw."""
-    return tuple(
-        Field(name=c.name, type=c.type, nullable=c.nullable, minimum=c.minimum,
-              maximum=c.maximum, description=c.description,
-              categories=(c.categories or learned.get(c.name))
-              if c.type is ColumnType.CATEGORICAL else None)
-        for c in spec.features)
+    fields = []
+    for c in spec.features:
+        categories = ((c.categories or learned.get(c.name))
+                      if c.type is ColumnType.CATEGORICAL else None)
+        fields.append(Field(name=c.name, type=c.type, nullable=c.nullable, minimum=c.minimum,
+                            maximum=c.maximum, description=c.description, categories=categories,
+                            codes=category_codes(categories)))
+    return tuple(fields)
 
 
 def build_golden_set(frame: pd.DataFrame, contract: Contract, probabilities: np.ndarray,

@@ -125,6 +125,8 @@ def prepare_frame(raw: pd.DataFrame, spec: DatasetSpec, *, where: str,
     out: dict[str, pd.Series] = {}
     for col in spec.columns:
         series = raw[col.name].reset_index(drop=True)
+        if col.role is Role.TARGET and col.type is ColumnType.NUMERIC:
+            continue  # _binary_target checks it, with the hints a target needs
         if col.type is ColumnType.NUMERIC:
             out[col.name] = _numeric(series, col, problems, line)
         else:
@@ -184,18 +186,54 @@ def _informative(values: pd.Series, col: ColumnSpec, problems: list[str]) -> Non
 
 
 def _binary_target(values: pd.Series, col: ColumnSpec, problems: list[str], line) -> pd.Series:
+    """The target as int64 0/1: numeric 0/1 as it is, or 1 where it equals the spec's
+    `positive` value (compared in canonical form, so 2, "2" and 2.0 are one value)."""
     text = values.astype("string").str.strip()
-    _report(problems, col, line, (text == "") | text.isna(), text, "target value is missing")
-    numeric = pd.to_numeric(text.where(text != ""), errors="coerce")
-    _report(problems, col, line, numeric.notna() & ~numeric.isin([0, 1]), text,
-            "target must be 0 or 1")
-    if problems:
-        return values
-    classes = sorted(numeric.unique())
+    missing = (text == "") | text.isna()
+    _report(problems, col, line, missing, text, "is missing (every row needs its outcome)")
+    if col.positive is None:
+        numeric = pd.to_numeric(text.where(~missing), errors="coerce")
+        _report(problems, col, line, ~missing & numeric.isna(), text,
+                "is not 0 or 1; if the target is text (good/bad, Y/N), declare it type: "
+                "categorical with positive: <the value that means default>")
+        _report(problems, col, line, numeric.notna() & ~numeric.isin([0, 1]), text,
+                "target must be 0 or 1 (or say which value means default with positive:)")
+        if problems:
+            return values
+        flags = numeric.astype("int64")
+    else:
+        canonical = text.fillna("").map(_canonical_text)
+        if col.type is ColumnType.NUMERIC:
+            bad = ~missing & pd.to_numeric(text.where(~missing), errors="coerce").isna()
+            _report(problems, col, line, bad, text, "is not a number")
+        if problems:
+            return values
+        seen = sorted(set(canonical[~missing.fillna(True).to_numpy(dtype=bool)]))
+        if len(seen) > 2:
+            problems.append(f"column '{col.name}': a target has two values, this one has "
+                            f"{len(seen)} ({', '.join(seen[:6])}{', ...' if len(seen) > 6 else ''})")
+            return values
+        if col.positive not in seen:
+            problems.append(f"column '{col.name}': the positive value {col.positive!r} (default) "
+                            f"never occurs; the target's values are {', '.join(seen)}")
+            return values
+        flags = (canonical == col.positive).astype("int64")
+    classes = sorted(flags.unique())
     if len(classes) < 2:
-        problems.append(f"column '{col.name}': only one class ({int(classes[0])}) is present; "
-                        "a default model needs both defaults (1) and non-defaults (0)")
-    return numeric.astype("int64")
+        meaning = "defaults" if classes[0] == 1 else "non-defaults"
+        problems.append(f"column '{col.name}': only {meaning} are present (every value is "
+                        f"{text.iloc[0]!r}); a default model needs both")
+    return flags
+
+
+def _canonical_text(value: str) -> str:
+    from artifacts.factory.spec import canonical_category
+
+    try:
+        number = float(value)
+    except ValueError:
+        return canonical_category(value)
+    return canonical_category(number) if number == number else value
 
 
 def _report(problems: list[str], col: ColumnSpec, line, mask: pd.Series, shown: pd.Series,

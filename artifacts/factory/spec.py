@@ -9,6 +9,10 @@ A spec is a YAML file::
       - {name: default.payment.next.month, role: target, type: numeric, data_class: anonymous}
     card: {purpose: ..., owner: ..., risk_tier: high, limitations: [...]}
 
+The target is numeric 0/1 (1 = default), or says which of its two values means default with
+`positive:` (`{name: status, role: target, type: categorical, positive: bad}`; a numeric
+target coded 1/2 takes `positive: 2`).
+
 Every column of the data file must be declared: a column whose data class is unknown cannot be
 shown to be allowed in a region, so it is refused.
 """
@@ -57,6 +61,7 @@ class ColumnSpec:
     aliases: tuple[str, ...] = ()
     description: str = ""
     reason: ReasonText | None = None
+    positive: str | None = None  # target only: the value that means default (canonical form)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,7 +99,7 @@ class DatasetSpec:
 
 
 _COLUMN_FIELDS = {"name", "role", "type", "data_class", "nullable", "range", "categories",
-                  "aliases", "description", "reason"}
+                  "aliases", "description", "reason", "positive"}
 _TOP_FIELDS = {"name", "description", "source", "columns", "card"}
 _CARD_FIELDS = {"purpose", "intended_use", "owner", "risk_tier", "limitations"}
 RISK_TIERS = ("high", "medium", "low")
@@ -177,9 +182,12 @@ def _column(where: str, index: int, raw: Any) -> ColumnSpec:
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise SpecError(where, f"{at}.aliases", "must be a list of column names")
+    role = _enum(where, f"{at}.role", Role, raw["role"])
+    positive = _positive(where, at, raw, role, ctype, categories)
     return ColumnSpec(
         name=name,
-        role=_enum(where, f"{at}.role", Role, raw["role"]),
+        role=role,
+        positive=positive,
         type=ctype,
         data_class=_enum(where, f"{at}.data_class", DataClass, raw["data_class"]),
         nullable=nullable,
@@ -190,6 +198,31 @@ def _column(where: str, index: int, raw: Any) -> ColumnSpec:
         description=str(raw.get("description") or ""),
         reason=_reason(where, f"{at}.reason", raw.get("reason")),
     )
+
+
+def _positive(where: str, at: str, raw: dict, role: Role, ctype: ColumnType,
+              categories: tuple[str, ...] | None) -> str | None:
+    """The target's `positive` value, checked: only a target takes one, a categorical target
+    needs one, and it must be among the declared categories (of which there are two)."""
+    value = raw.get("positive")
+    if value is None:
+        if role is Role.TARGET and ctype is ColumnType.CATEGORICAL:
+            raise SpecError(where, f"{at}.positive", "a categorical target must say which value "
+                            "means default, e.g. positive: bad")
+        return None
+    if role is not Role.TARGET:
+        raise SpecError(where, f"{at}.positive", "only the target column takes positive")
+    if isinstance(value, (list, dict)) or value == "":
+        raise SpecError(where, f"{at}.positive", f"must be one value (got {value!r})")
+    positive = canonical_category(value)
+    if categories is not None:
+        if len(categories) != 2:
+            raise SpecError(where, f"{at}.categories", f"a target has exactly two values (got "
+                            f"{len(categories)}: {', '.join(categories)})")
+        if positive not in categories:
+            raise SpecError(where, f"{at}.positive", f"{positive!r} is not one of the target's "
+                            f"categories ({', '.join(categories)})")
+    return positive
 
 
 def _check_columns(where: str, columns: tuple[ColumnSpec, ...]) -> None:

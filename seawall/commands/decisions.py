@@ -22,9 +22,9 @@ from artifacts.ledger import (
     open_checkpoint,
     open_store,
     origin_of,
-    write_atomically,
     sign_checkpoint,
     verify_chain,
+    write_atomically,
 )
 from regions import Tier, load_catalogue, region_home, require_tier
 from seawall._console import DEFAULT_HOME, CatalogueOption, HomeOption, LogOption, console

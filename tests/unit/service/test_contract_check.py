@@ -139,3 +139,22 @@ def test_a_large_batch_is_checked_as_arrays_and_reports_exactly_the_bad_cells():
 def test_application_ids_are_kept_per_row():
     batch = parse({"rows": [GOOD, GOOD], "application_ids": ["A-1", None]})
     assert batch.application_ids == ["A-1", None]
+
+
+def test_integer_coded_categories_take_json_integers_or_strings():
+    from dataclasses import replace
+
+    coded = replace(CONTRACT, fields=tuple(
+        replace(f, codes="integer") if f.type is ColumnType.CATEGORICAL else f
+        for f in CONTRACT.fields))
+    parser = RequestParser(coded, max_rows=10)
+    as_ints = parser.parse(json.dumps({"rows": [dict(GOOD, EDUCATION=2, MARRIAGE=None)]}).encode())
+    as_text = parser.parse(json.dumps({"rows": [dict(GOOD, MARRIAGE=None)]}).encode())
+    assert as_ints.feeds["EDUCATION"].tolist() == as_text.feeds["EDUCATION"].tolist() == [["2"]]
+    for bad, rule in ((True, "type"), (2.0, "type"), (7, "category"), ("02", "category")):
+        with pytest.raises(ContractViolation) as e:
+            parser.parse(json.dumps({"rows": [dict(GOOD, EDUCATION=bad)]}).encode())
+        assert [(v.field, v.rule) for v in e.value.violations] == [("EDUCATION", rule)], bad
+    with pytest.raises(ContractViolation) as e:  # a text-coded field still takes strings only
+        parse({"rows": [dict(GOOD, EDUCATION=2)]})
+    assert "a string (category code)" in e.value.violations[0].message
