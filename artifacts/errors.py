@@ -28,6 +28,12 @@ class DataError(ArtifactError, Mistake):
     next_step = "fix the data file (or its spec) and run again"
 
 
+class ModelSourceError(ArtifactError, Mistake):
+    """A brought model cannot be loaded: the file, its trusted types, or the MLflow URI."""
+
+    next_step = "save the model with skops, or check the file or MLflow URI named"
+
+
 class ParityError(ArtifactError, Verdict):
     """scikit-learn and onnxruntime disagree beyond the tolerance: the export is refused."""
 

@@ -47,7 +47,8 @@ class Output:
     column: int = 1
     minimum: float = 0.0
     maximum: float = 1.0
-    description: str = "Probability that the applicant defaults (class 1)."
+    description: str = ("Probability that the applicant defaults (the target value the spec "
+                        "marks as default).")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,6 +18,8 @@ class ParityReport:
     max_abs_diff: float
     worst_row: int  # position in the frame given to the gate
     preprocessor_max_abs_diff: float
+    precision: str = "float64 throughout"  # tree models: float32 inputs to the trees
+    reason_rows: int = 0  # rows whose top reason codes were compared (0: not compared)
 
     @property
     def passed(self) -> bool:
@@ -26,4 +28,5 @@ class ParityReport:
     def to_dict(self) -> dict:
         return {"rows": self.rows, "tolerance": self.tolerance, "max_abs_diff": self.max_abs_diff,
                 "worst_row": self.worst_row, "passed": self.passed,
-                "preprocessor_max_abs_diff": self.preprocessor_max_abs_diff}
+                "preprocessor_max_abs_diff": self.preprocessor_max_abs_diff,
+                "precision": self.precision, "reason_rows": self.reason_rows}

@@ -21,7 +21,9 @@ import numpy as np
 from artifacts.bundle import (
     Contract,
     OnnxScorer,
+    Output,
     ParityReport,
+    ReasonCodes,
     next_version,
     sha256_bytes,
     staged_bundle,
@@ -81,34 +83,61 @@ class Candidate:
 
 
 def build_candidate(request: TrainRequest, progress: Progress | None = None) -> Candidate:
+    """Train one of Seawall's own models on the spec's data; see `produce` for the rest."""
     progress = progress or SilentProgress()
     with progress.step(f"Residency: checking the spec against region {request.region}"):
-        region, spec = _check_residency(request)
+        region, spec = check_residency(request.catalogue, request.region, request.spec)
     with progress.step("Data: reading and checking every row against the spec"):
         dataset = _load(request, spec)
     with progress.step(f"Training: fitting the {request.family.value} pipeline"):
         trained = fit(dataset, request.family, request.seed)
-    model_name = request.model_name or spec.name
-    registry = MlflowRegistry(request.tracking_uri or sqlite_uri(request.home),
-                              artifact_root=None if request.tracking_uri
-                              else request.home / "mlartifacts")
+    return produce(Destination(home=request.home, out=request.out,
+                               tracking_uri=request.tracking_uri, model_name=request.model_name,
+                               seed=request.seed), region, dataset, trained, progress)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Destination:
+    """Where a candidate is recorded and written."""
+
+    home: Path
+    out: Path | None = None  # None: <home>/bundles
+    tracking_uri: str | None = None  # None: SQLite under <home>
+    model_name: str | None = None  # None: the spec's name
+    seed: int = TRAIN_SEED
+
+
+def produce(dest: Destination, region: Region, dataset: Dataset, trained: TrainedModel,
+            progress: Progress) -> Candidate:
+    """The one path every producer (`seawall train`, `seawall package`) ends in: export to
+    ONNX, the parity gate, then the registry version and the atomic bundle."""
+    spec = dataset.spec
+    model_name = dest.model_name or spec.name
+    registry = MlflowRegistry(dest.tracking_uri or sqlite_uri(dest.home),
+                              artifact_root=None if dest.tracking_uri
+                              else dest.home / "mlartifacts")
     with progress.step("Export: converting to ONNX"):
         previous = registry.previous_contract(model_name)
         fields = contract_fields(spec, trained.learned_categories())
-        contract = Contract(version=next_version(previous, fields), fields=fields)
+        contract = Contract(version=next_version(previous, fields), fields=fields,
+                            output=Output(column=trained.positive_column))
         exported = export_pipeline(trained.pipeline, contract)
-    rows = _sample(dataset, request.seed)
+    rows = _sample(dataset, dest.seed)
+    reasons = build_reason_codes(spec, contract, dataset.features().iloc[trained.reference_rows])
     with progress.step(f"Parity gate: scikit-learn vs onnxruntime on {len(rows):,} rows"):
-        parity = check_parity(trained.pipeline, exported, contract, dataset.frame.iloc[rows])
+        parity = check_parity(trained.pipeline, exported, contract, dataset.frame.iloc[rows],
+                              reasons=(reasons.baseline, reasons.top_n))
     with progress.step("Registry and bundle: recording the candidate"):
-        return _record(request, region, dataset, trained, contract, exported, parity, rows,
-                       registry, model_name)
+        return _record(dest, region, dataset, trained, contract, exported, parity, rows,
+                       registry, model_name, reasons)
 
 
-def _check_residency(request: TrainRequest) -> tuple[Region, DatasetSpec]:
-    region = load_catalogue(request.catalogue).get(request.region)
+def check_residency(catalogue: Path | None, region_name: str, spec_path: Path | None
+                    ) -> tuple[Region, DatasetSpec]:
+    """The region (which must allow training) and the spec, whose data classes it must allow."""
+    region = load_catalogue(catalogue).get(region_name)
     require_tier(region, Tier.TRAINING)
-    spec = load_spec(request.spec)
+    spec = load_spec(spec_path)
     check_data_classes(region, spec.data_classes(), source=str(spec.path))
     return region, spec
 
@@ -131,19 +160,18 @@ def _sample(dataset: Dataset, seed: int) -> np.ndarray:
     return rng.permutation(dataset.rows)[:PARITY_ROWS]
 
 
-def _record(request: TrainRequest, region: Region, dataset: Dataset, trained: TrainedModel,
+def _record(dest: Destination, region: Region, dataset: Dataset, trained: TrainedModel,
             contract: Contract, exported: OnnxExport, parity: ParityReport, rows: np.ndarray,
-            registry: MlflowRegistry, model_name: str) -> Candidate:
+            registry: MlflowRegistry, model_name: str, reasons: ReasonCodes) -> Candidate:
     created_at = datetime.now(UTC).isoformat(timespec="seconds")
     features = dataset.features()
-    reasons = build_reason_codes(dataset.spec, contract, features.iloc[trained.split.train])
     golden_rows = features.iloc[rows[:GOLDEN_ROWS]]
     scorer = OnnxScorer.from_bytes(exported.model, contract)
     feeds = contract.onnx_feeds(golden_rows)
     expected_reasons = top_reasons(scorer.contributions(feeds, reasons.baseline), contract.names,
                                    reasons.top_n)
-    golden = build_golden_set(golden_rows, contract,
-                              trained.pipeline.predict_proba(golden_rows)[:, 1],
+    probabilities = trained.pipeline.predict_proba(golden_rows)[:, contract.output.column]
+    golden = build_golden_set(golden_rows, contract, probabilities,
                               expected_reasons, source=f"{dataset.source.name}, seeded sample")
     card = build_model_card(model_name=model_name, dataset=dataset, trained=trained, region=region,
                             preprocessor_sha256=sha256_bytes(exported.preprocessor),
@@ -155,12 +183,14 @@ def _record(request: TrainRequest, region: Region, dataset: Dataset, trained: Tr
             "seawall.spec_sha256": dataset.spec.sha256, "seawall.lock_sha256": lock_sha,
             "seawall.origin_region": region.name,
             **{f"seawall.platform.{k}": v for k, v in lineage.platform_facts().items()},
-            **{f"seawall.lib.{k}": v for k, v in lineage.library_versions().items()}}
+            **{f"seawall.lib.{k}": v for k, v in lineage.library_versions().items()},
+            **{f"seawall.source.{k}": str(v) for k, v in (trained.source or {}).items()
+               if isinstance(v, (str, int, float, bool))}}
     metrics = {f"{split}_{k}": v for split, m in (("valid", trained.valid), ("test", trained.test))
                for k, v in m.scalars().items()}
     documents = {CONTRACT_ARTIFACT: contract.to_dict(),
                  "seawall/calibration_test.json": trained.test.to_dict()}
-    out = request.out or request.home / "bundles"
+    out = dest.out or dest.home / "bundles"
     with registry.candidate(experiment=f"seawall-{dataset.spec.name}", model_name=model_name,
                             pipeline=trained.pipeline, input_example=features.iloc[:5],
                             params=trained.params, metrics=metrics, tags=tags,
@@ -174,11 +204,11 @@ def _record(request: TrainRequest, region: Region, dataset: Dataset, trained: Tr
             stage.write("model_card.json", to_json(card.to_json()))
             manifest = stage.write_manifest({
                 "model": {"name": model_name, "version": registered.version,
-                          "family": trained.family.value},
+                          "family": trained.family},
                 "contract_version": contract.version,
                 "preprocessor_sha256": card.preprocessor_sha256,
                 "onnx": {"target_opset": TARGET_OPSET, "opset_import": exported.opset,
-                         "ir_version": exported.ir_version},
+                         "ir_version": exported.ir_version, "precision": exported.precision},
                 "libraries": lineage.library_versions(),
                 "mlflow": {"tracking_uri": registered.tracking_uri,
                            "experiment_id": registered.experiment_id,
@@ -186,7 +216,8 @@ def _record(request: TrainRequest, region: Region, dataset: Dataset, trained: Tr
                            "model_version": registered.version},
                 "lineage": {"git_sha": git_sha, "lock_sha256": lock_sha,
                             "data_sha256": dataset.sha256, "data_file": dataset.source.name,
-                            "spec_sha256": dataset.spec.sha256, "seed": trained.seed},
+                            "spec_sha256": dataset.spec.sha256, "seed": trained.seed,
+                            **({"source": trained.source} if trained.source else {})},
                 "origin_region": region.name,
                 "tier": Tier.TRAINING.value,
                 "created_at": created_at,

@@ -6,6 +6,7 @@ from collections import Counter
 
 from artifacts.bundle import CARD_FORMAT, ModelCardFacts, ParityReport
 from artifacts.factory.loaders import Dataset
+from artifacts.factory.pipelines import estimator_name
 from artifacts.factory.training import TrainedModel
 from regions import Region
 
@@ -17,8 +18,8 @@ def build_model_card(*, model_name: str, dataset: Dataset, trained: TrainedModel
     classes = Counter(c.data_class.value for c in spec.columns)
     return ModelCardFacts.from_json({
         "format": CARD_FORMAT,
-        "model": {"name": model_name, "family": trained.family.value,
-                  "estimator": type(trained.pipeline.named_steps["model"]).__name__,
+        "model": {"name": model_name, "family": trained.family,
+                  "estimator": estimator_name(trained.pipeline),
                   "contract_version": contract_version},
         "purpose": card.purpose,
         "intended_use": card.intended_use,

@@ -23,6 +23,7 @@ from artifacts.errors import DataError
 from artifacts.factory.choices import ModelFamily
 from artifacts.factory.loaders import Dataset
 from artifacts.factory.metrics import Metrics, evaluate
+from artifacts.factory.pipelines import encoder_categories
 from artifacts.factory.spec import DatasetSpec
 
 DEFAULT_SEED = 42
@@ -39,21 +40,30 @@ class Split:
 
 @dataclass(frozen=True)
 class TrainedModel:
+    """A fitted pipeline with what the bundle records of it: trained here (`fit`), or brought
+    by its developer (`artifacts.factory.byom`: `split.train` is empty, `source` says where it
+    came from)."""
+
     pipeline: Pipeline
-    family: ModelFamily
+    family: str  # logreg | gbm for Seawall's own; "brought" for a model brought in
     split: Split
     seed: int
     params: dict[str, object]
     valid: Metrics
     test: Metrics
+    source: dict[str, object] | None = None  # lineage of a brought model
+    positive_column: int = 1  # the predict_proba column that is the probability of default
 
     def learned_categories(self) -> dict[str, tuple[str, ...]]:
-        pre = self.pipeline.named_steps["preprocess"]
-        if "categorical" not in pre.named_transformers_:
-            return {}
-        encoder = pre.named_transformers_["categorical"]
-        columns = pre.transformers_[[t[0] for t in pre.transformers_].index("categorical")][2]
-        return {c: tuple(str(v) for v in cats) for c, cats in zip(columns, encoder.categories_)}
+        return encoder_categories(self.pipeline)
+
+    @property
+    def reference_rows(self) -> np.ndarray:
+        """Rows whose typical values are the reason codes' baseline: the training rows, or
+        for a brought model every row it was evaluated on."""
+        if len(self.split.train):
+            return self.split.train
+        return np.sort(np.concatenate([self.split.valid, self.split.test]))
 
 
 def build_pipeline(spec: DatasetSpec, family: ModelFamily, seed: int) -> Pipeline:
@@ -105,5 +115,6 @@ def fit(dataset: Dataset, family: ModelFamily, seed: int = DEFAULT_SEED) -> Trai
               "rows_valid": len(parts.valid), "rows_test": len(parts.test),
               **{f"model__{k}": v for k, v in pipeline.named_steps["model"].get_params().items()
                  if isinstance(v, (int, float, str, bool)) or v is None}}
-    return TrainedModel(pipeline=pipeline, family=family, split=parts, seed=seed, params=params,
+    return TrainedModel(pipeline=pipeline, family=family.value, split=parts, seed=seed,
+                        params=params,
                         valid=score(parts.valid), test=score(parts.test))

@@ -44,6 +44,14 @@ CONTRACT_ARTIFACT = "seawall/contract.json"
 SKOPS_TRUSTED_TYPES = ["numpy.dtype", "sklearn.tree._tree.Tree"]
 
 
+def _skops_types(pipeline) -> list[str]:
+    """The types MLflow's skops serialisation must be told to trust for `pipeline`: the ones
+    already vetted when the model was trained here or loaded (see factory.model_sources)."""
+    from skops.io import dumps, get_untrusted_types
+
+    return sorted(set(SKOPS_TRUSTED_TYPES) | set(get_untrusted_types(data=dumps(pipeline))))
+
+
 def sqlite_uri(home: Path) -> str:
     return f"sqlite:///{(home / 'mlflow.db').resolve()}"
 
@@ -106,7 +114,7 @@ class MlflowRegistry:
                     info = mlflow.sklearn.log_model(
                         pipeline, name="model", input_example=input_example,
                         pip_requirements=_pip_requirements(),
-                        skops_trusted_types=SKOPS_TRUSTED_TYPES)
+                        skops_trusted_types=_skops_types(pipeline))
                 if not made.existed:
                     self.client.create_registered_model(model_name)
                 made.version = str(self.client.create_model_version(
