@@ -24,6 +24,8 @@ _EXPORTS = {
     "Progress": "artifacts.factory.candidate",
     "Role": "artifacts.factory.spec",
     "TrainRequest": "artifacts.factory.candidate",
+    "WoEBinner": "artifacts.factory.woe",
+    "points_table": "artifacts.factory.scorecard",
     "build_candidate": "artifacts.factory.candidate",
     "build_pipeline": "artifacts.factory.training",
     "check_parity": "artifacts.factory.export",

@@ -132,15 +132,16 @@ def evaluate_brought(model: BaseEstimator, dataset: Dataset, seed: int,
 
 
 def positive_column(model: BaseEstimator, dataset: Dataset) -> int:
-    """Which column of `predict_proba` is the probability of default: the class the spec's
-    target marks positive (1 for a 0/1 target)."""
+    """Which column of `predict_proba` is the probability of default: class 1 for a model
+    fitted on the 0/1 default flag, else the class the spec's target marks positive."""
     classes = [str(c.item() if hasattr(c, "item") else c) for c in model.classes_]
     if len(classes) != 2:
         raise ParityError(f"the model has {len(classes)} classes ({', '.join(classes)}); a "
                           "default model is a binary classifier")
     target = dataset.spec.target
-    positive = target.positive if target.positive is not None else "1"
     canonical = [_canonical(c) for c in classes]
+    # A model fitted on the 0/1 flag (1 = default) reads the same whatever the raw target held.
+    positive = "1" if sorted(canonical) == ["0", "1"] else target.positive or "1"
     if positive not in canonical:
         raise DataError(f"{dataset.spec.path}: the model's classes are {', '.join(classes)}, "
                         f"and none is the target's default value {positive!r} (positive:)")

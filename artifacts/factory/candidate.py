@@ -37,6 +37,7 @@ from artifacts.factory.documents import build_golden_set, build_reason_codes, co
 from artifacts.factory.export import TARGET_OPSET, OnnxExport, check_parity, export_pipeline
 from artifacts.factory.loaders import Dataset, load_dataset, read_header
 from artifacts.factory.model_card import build_model_card
+from artifacts.factory.scorecard import SCORECARD_FILE, points_table
 from artifacts.factory.spec import EMBEDDED_SPEC, DatasetSpec, load_spec
 from artifacts.factory.synthetic import DEFAULT_ROWS, DEFAULT_SEED, write_synthetic_csv
 from artifacts.factory.training import DEFAULT_SEED as TRAIN_SEED
@@ -202,6 +203,9 @@ def _record(dest: Destination, region: Region, dataset: Dataset, trained: Traine
             stage.write("reason_codes.json", to_json(reasons.to_dict()))
             stage.write("golden_set.json", to_json(golden.to_json()))
             stage.write("model_card.json", to_json(card.to_json()))
+            table = points_table(trained.pipeline, default_column=contract.output.column)
+            if table is not None:  # a WoE scorecard: its points per bin, signed with the rest
+                stage.write(SCORECARD_FILE, to_json(table))
             manifest = stage.write_manifest({
                 "model": {"name": model_name, "version": registered.version,
                           "family": trained.family},

@@ -22,7 +22,7 @@ import numpy as np
 import onnx
 import pandas as pd
 from skl2onnx import convert_sklearn
-from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
+from skl2onnx.common.data_types import DoubleTensorType, Int64TensorType, StringTensorType
 from sklearn.pipeline import Pipeline
 
 from artifacts.bundle import (
@@ -35,7 +35,7 @@ from artifacts.bundle import (
     top_reasons,
 )
 from artifacts.errors import ParityError
-from artifacts.factory import _onnx_converters, pipelines
+from artifacts.factory import _onnx_converters, pipelines, woe_onnx
 
 TARGET_OPSET = {"": 18, "ai.onnx.ml": 3}
 MIN_PARITY_ROWS = 1_000
@@ -56,11 +56,18 @@ class OnnxExport:
 def export_pipeline(pipeline: Pipeline, contract: Contract) -> OnnxExport:
     """`pipeline` (with a preprocessor first: `pipelines.as_pipeline`) as two ONNX graphs."""
     _onnx_converters.register()
+    woe_onnx.register()
     inputs = [(f.name, DoubleTensorType([None, 1]) if f.type is ColumnType.NUMERIC
                else StringTensorType([None, 1])) for f in contract.fields]
     preprocessor, estimator = pipelines.split(pipeline)
+    # skl2onnx guesses the outputs' types from the first input (float32 for a text one); the
+    # probabilities are float64 whatever the inputs are.
+    numeric_labels = np.issubdtype(np.asarray(estimator.classes_).dtype, np.number)
+    outputs = [("label", Int64TensorType([None]) if numeric_labels
+                else StringTensorType([None])),
+               ("probabilities", DoubleTensorType([None, len(estimator.classes_)]))]
     model = _step("converting the pipeline to ONNX", lambda: convert_sklearn(
-        pipeline, initial_types=inputs, target_opset=TARGET_OPSET,
+        pipeline, initial_types=inputs, final_types=outputs, target_opset=TARGET_OPSET,
         options={id(pipeline): {"zipmap": False}},
         doc_string="Seawall credit model: probability of default"))
     pre = _step("converting the preprocessor to ONNX", lambda: convert_sklearn(

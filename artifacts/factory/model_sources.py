@@ -75,9 +75,10 @@ def _skops(path: Path, trusted_types: tuple[str, ...]) -> tuple[object, list[str
 
 def _scikit_learn(type_name: str) -> bool:
     """scikit-learn's own classes (skops leaves some internals, such as the trees of
-    HistGradientBoosting, untrusted) and numpy's dtype: trusted like the estimators that hold
-    them."""
-    return type_name.startswith("sklearn.") or type_name == "numpy.dtype"
+    HistGradientBoosting, untrusted), numpy's dtype, and Seawall's WoE binner: trusted like the
+    estimators that hold them."""
+    return (type_name.startswith("sklearn.") or type_name == "numpy.dtype"
+            or type_name == "artifacts.factory.woe.WoEBinner")
 
 
 def load_from_mlflow(uri: str, *, tracking_uri: str | None = None) -> tuple[object, dict]:

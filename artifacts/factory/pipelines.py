@@ -19,6 +19,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
 from artifacts.bundle import ColumnType, Contract
 from artifacts.errors import ParityError
+from artifacts.factory.woe import WoEBinner
 
 PASSTHROUGH = "inputs"  # the name of the step added in front of a model without one
 
@@ -45,9 +46,14 @@ def split(pipeline: Pipeline) -> tuple[Pipeline, BaseEstimator]:
 
 def encoder_categories(pipeline: Pipeline) -> dict[str, tuple[str, ...]]:
     """Column -> categories, for every column a OneHot or Ordinal encoder inside a
-    ColumnTransformer of the preprocessor learned (in or at the end of a sub-pipeline)."""
+    ColumnTransformer of the preprocessor learned (in or at the end of a sub-pipeline), or a
+    WoE binner binned."""
     found: dict[str, tuple[str, ...]] = {}
     for step in split(pipeline)[0].named_steps.values():
+        if isinstance(step, WoEBinner):
+            found.update({name: tuple(bins["categories"]) for name, bins in step.bins_.items()
+                          if bins["kind"] == "categorical"})
+            continue
         if not isinstance(step, ColumnTransformer):
             continue
         for _, transformer, columns in step.transformers_:

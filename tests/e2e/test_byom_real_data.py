@@ -242,3 +242,40 @@ def test_a_pipeline_the_gate_cannot_export_is_refused_and_leaves_nothing(world):
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "the export failed while converting the pipeline to ONNX" in out.stderr
     assert sorted(p.name for p in (root / "home" / "bundles").glob("*")) == before
+
+
+def test_german_credit_woe_scorecard_with_its_points_table(world, tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from artifacts.factory import WoEBinner
+
+    root, _ = world
+    frame = german()
+    data = root / "german-woe.csv"
+    frame.to_csv(data, index=False)
+    spec = infer_spec(world, data, "creditability", "bad", "german-scorecard")
+    fitted = frame.sample(700, random_state=11)
+    pipeline = Pipeline([("woe", WoEBinner(max_bins=5)),
+                         ("model", LogisticRegression(max_iter=2000))]).fit(
+        fitted.drop(columns=["creditability"]), (fitted["creditability"] == "bad").astype(int))
+    sio.dump(pipeline, root / "german-woe.skops")
+    bundle, summary = package(world, "--spec", str(spec), "--data", str(data), "--pipeline",
+                              str(root / "german-woe.skops"))
+    got = figures(summary)
+    assert got["auc"] > 0.7 and got["parity"] < 1e-12, summary  # WoE exports in float64
+    print(f"\nGerman credit, WoE scorecard: {got}")
+    table = json.loads((bundle / "scorecard.json").read_text())
+    assert {f["field"] for f in table["features"]} == set(frame.columns) - {"creditability"}
+    row = {k: (v.item() if hasattr(v, "item") else v)
+           for k, v in frame.drop(columns=["creditability"]).iloc[3].items()}
+    _, catalogue = world
+    serving = type("Serving", (), {"catalogue": catalogue, "champion": bundle})()
+    server = start(serving, tmp_path, "--bundle", str(bundle))
+    try:
+        scored = httpx.post(f"{server.url}/score", json={"rows": [row]}, timeout=30).json()
+    finally:
+        server.stop()
+    woe = pipeline[0].transform(pd.DataFrame([row]))[0]
+    lookup = [{b["woe"]: b["points"] for b in f["bins"]} for f in table["features"]]
+    by_table = sum(lookup[j][w] for j, w in enumerate(woe))
+    assert scored["results"][0]["score"] == pytest.approx(by_table, abs=0.006)  # /score: 2 dp
