@@ -64,6 +64,7 @@ def test_parity_gate_refuses_a_model_that_disagrees(data):
         check_parity(a.pipeline, export_pipeline(b.pipeline, contract), contract, data.frame)
     message = str(caught.value)
     assert "parity gate failed on 2,000 rows" in message and "at row" in message
+    assert "features {'LIMIT_BAL': " in message  # the worst row's values, to reproduce it
     assert "tolerance 1e-05" in message and "no bundle was written" in message
 
 
