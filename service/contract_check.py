@@ -225,8 +225,10 @@ class RequestParser:
     def _check_categorical(self, j: int, column: tuple, problems: list[FieldViolation]) -> np.ndarray:
         f = self.contract.fields[j]
         allowed = self._allowed[j]
-        if f.codes == "integer":  # 2 and "2" are one code (never true: a bool is no code)
-            column = tuple(str(v) if type(v) is int else v for v in column)
+        if f.codes == "integer":  # 2 and "2" are one code (never true: a bool is no code;
+            # an integer past 64 bits is no code either, and is named as the wrong type)
+            column = tuple(str(v) if type(v) is int and -2**63 <= v < 2**63 else v
+                           for v in column)
         try:
             good = allowed.issuperset(column)  # the common case: every value a known code
         except TypeError:  # an unhashable value (an array or object): named below
