@@ -61,35 +61,32 @@ def is_tree_model(estimator) -> bool:
     return isinstance(estimator, tuple({**_TREES, **_boosting_libraries()}))
 
 
+# (library, classifier, onnxmltools converter module, its function, the skl2onnx alias)
+_LIBRARIES = (("lightgbm", "LGBMClassifier", "onnxmltools.convert.lightgbm.operator_converters"
+               ".LightGbm", "convert_lightgbm", "LightGbmLGBMClassifier"),
+              ("xgboost", "XGBClassifier", "onnxmltools.convert.xgboost.operator_converters"
+               ".XGBoost", "convert_xgboost", "XGBoostXGBClassifier"))
+
+
 @functools.cache
 def _boosting_libraries() -> dict[type, str]:
     """LightGBM and XGBoost classifiers with onnxmltools' converters, when installed; their
     shape calculators and converters registered with skl2onnx first."""
+    import importlib
+
+    from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
+
     found: dict[type, str] = {}
-    try:
-        from lightgbm import LGBMClassifier
-        from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
-        from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
-    except ImportError:
-        pass
-    else:
-        update_registered_converter(LGBMClassifier, "LightGbmLGBMClassifier",
-                                    calculate_linear_classifier_output_shapes, convert_lightgbm,
-                                    options={"nocl": [True, False], "zipmap": [True, False,
-                                                                               "columns"]})
-        found[LGBMClassifier] = "LightGbmLGBMClassifier"
-    try:
-        from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
-        from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
-        from xgboost import XGBClassifier
-    except ImportError:
-        pass
-    else:
-        update_registered_converter(XGBClassifier, "XGBoostXGBClassifier",
-                                    calculate_linear_classifier_output_shapes, convert_xgboost,
-                                    options={"nocl": [True, False], "zipmap": [True, False,
-                                                                               "columns"]})
-        found[XGBClassifier] = "XGBoostXGBClassifier"
+    for library, classifier, module, function, alias in _LIBRARIES:
+        try:
+            model = getattr(importlib.import_module(library), classifier)
+            convert = getattr(importlib.import_module(module), function)
+        except ImportError:
+            continue
+        update_registered_converter(model, alias, calculate_linear_classifier_output_shapes,
+                                    convert, options={"nocl": [True, False],
+                                                      "zipmap": [True, False, "columns"]})
+        found[model] = alias
     return found
 
 

@@ -86,7 +86,8 @@ def package(world, *args: str) -> tuple[Path, str]:
     return bundle, out.stdout
 
 
-def served_probability(world, bundle: Path, row: dict, tmp_path) -> float:
+def served(world, bundle: Path, row: dict, tmp_path) -> dict:
+    """`seawall serve` on the bundle, and its `/score` answer for `row`."""
     _, catalogue = world
     serving = type("Serving", (), {"catalogue": catalogue, "champion": bundle})()
     server = start(serving, tmp_path, "--bundle", str(bundle))
@@ -95,7 +96,7 @@ def served_probability(world, bundle: Path, row: dict, tmp_path) -> float:
         assert answer.status_code == 200, answer.text
         (result,) = answer.json()["results"]
         assert result["reasons"] and all(r["en"] and r["vi"] for r in result["reasons"])
-        return result["probability_of_default"]
+        return result
     finally:
         server.stop()
 
@@ -113,6 +114,14 @@ def infer_spec(world, data: Path, target: str, positive: str, name: str) -> Path
     return spec
 
 
+def written(world, frame: pd.DataFrame, name: str, target: str, positive: str
+            ) -> tuple[Path, Path]:
+    """The frame as a CSV, and the spec `seawall spec infer` writes for it."""
+    data = world[0] / f"{name}.csv"
+    frame.to_csv(data, index=False)
+    return data, infer_spec(world, data, target, positive, name)
+
+
 def figures(summary: str) -> dict:
     test = summary.split("test  AUC ")[1].split()
     return {"auc": float(test[0]), "ks": float(test[2]),
@@ -122,9 +131,7 @@ def figures(summary: str) -> dict:
 def test_german_credit_pipeline_from_a_skops_file(world, tmp_path):
     root, _ = world
     frame = german()
-    data = root / "german.csv"
-    frame.to_csv(data, index=False)
-    spec = infer_spec(world, data, "creditability", "bad", "german-credit")
+    data, spec = written(world, frame, "german-credit", "creditability", "bad")
     text = text_columns(frame.drop(columns=["creditability"]))
     fitted = frame.sample(700, random_state=3)
     pipeline = Pipeline([
@@ -146,9 +153,9 @@ def test_german_credit_pipeline_from_a_skops_file(world, tmp_path):
     assert contract["output"]["column"] == list(pipeline.classes_).index("bad")
     row = {k: (v.item() if hasattr(v, "item") else v)
            for k, v in frame.drop(columns=["creditability"]).iloc[0].items()}
-    served = served_probability(world, bundle, row, tmp_path)
     expected = pipeline.predict_proba(pd.DataFrame([row]))[0, contract["output"]["column"]]
-    assert served == pytest.approx(expected, abs=1e-5)
+    assert served(world, bundle, row, tmp_path)["probability_of_default"] == pytest.approx(
+        expected, abs=1e-5)
 
 
 def test_german_credit_from_the_developers_own_mlflow(world, tmp_path):
@@ -156,9 +163,7 @@ def test_german_credit_from_the_developers_own_mlflow(world, tmp_path):
 
     root, _ = world
     frame = german()
-    data = root / "german-mlflow.csv"
-    frame.to_csv(data, index=False)
-    spec = infer_spec(world, data, "creditability", "bad", "german-mlflow")
+    data, spec = written(world, frame, "german-mlflow", "creditability", "bad")
     text = text_columns(frame.drop(columns=["creditability"]))
     pipeline = Pipeline([("encode", ColumnTransformer(
         [("text", OneHotEncoder(handle_unknown="ignore", sparse_output=False), text)],
@@ -194,9 +199,7 @@ def test_a_bare_lightgbm_model_on_the_fair_data(world, tmp_path):
 
     root, _ = world
     frame = fair()
-    data = root / "fair.csv"
-    frame.to_csv(data, index=False)
-    spec = infer_spec(world, data, "affair", "yes", "fair")
+    data, spec = written(world, frame, "fair", "affair", "yes")
     fitted = frame.sample(3000, random_state=5)
     holdout = root / "fair-holdout.csv"  # the 3,366 rows the model never saw
     frame.drop(index=fitted.index).to_csv(holdout, index=False)
@@ -216,18 +219,15 @@ def test_a_bare_lightgbm_model_on_the_fair_data(world, tmp_path):
     assert got["auc"] > 0.65 and got["parity"] < 1e-5, summary
     print(f"\nFair, bare LightGBM: {got}")
     row = {k: float(v) for k, v in frame.drop(columns=["affair"]).iloc[7].items()}
-    served = served_probability(world, bundle, row, tmp_path)
     column = list(model.classes_).index("yes")
-    assert served == pytest.approx(model.predict_proba(pd.DataFrame([row]))[0, column],
-                                   abs=1e-5)
+    assert served(world, bundle, row, tmp_path)["probability_of_default"] == pytest.approx(
+        model.predict_proba(pd.DataFrame([row]))[0, column], abs=1e-5)
 
 
 def test_a_pipeline_the_gate_cannot_export_is_refused_and_leaves_nothing(world):
     root, catalogue = world
     frame = fair()
-    data = root / "fair-refused.csv"
-    frame.to_csv(data, index=False)
-    spec = infer_spec(world, data, "affair", "yes", "fair-refused")
+    data, spec = written(world, frame, "fair-refused", "affair", "yes")
     from sklearn.linear_model import LogisticRegression
 
     pipeline = Pipeline([("log", FunctionTransformer(np.log1p)),
@@ -251,9 +251,7 @@ def test_german_credit_woe_scorecard_with_its_points_table(world, tmp_path):
 
     root, _ = world
     frame = german()
-    data = root / "german-woe.csv"
-    frame.to_csv(data, index=False)
-    spec = infer_spec(world, data, "creditability", "bad", "german-scorecard")
+    data, spec = written(world, frame, "german-scorecard", "creditability", "bad")
     fitted = frame.sample(700, random_state=11)
     pipeline = Pipeline([("woe", WoEBinner(max_bins=5)),
                          ("model", LogisticRegression(max_iter=2000))]).fit(
@@ -268,14 +266,8 @@ def test_german_credit_woe_scorecard_with_its_points_table(world, tmp_path):
     assert {f["field"] for f in table["features"]} == set(frame.columns) - {"creditability"}
     row = {k: (v.item() if hasattr(v, "item") else v)
            for k, v in frame.drop(columns=["creditability"]).iloc[3].items()}
-    _, catalogue = world
-    serving = type("Serving", (), {"catalogue": catalogue, "champion": bundle})()
-    server = start(serving, tmp_path, "--bundle", str(bundle))
-    try:
-        scored = httpx.post(f"{server.url}/score", json={"rows": [row]}, timeout=30).json()
-    finally:
-        server.stop()
     woe = pipeline[0].transform(pd.DataFrame([row]))[0]
     lookup = [{b["woe"]: b["points"] for b in f["bins"]} for f in table["features"]]
     by_table = sum(lookup[j][w] for j, w in enumerate(woe))
-    assert scored["results"][0]["score"] == pytest.approx(by_table, abs=0.006)  # /score: 2 dp
+    score = served(world, bundle, row, tmp_path)["score"]
+    assert score == pytest.approx(by_table, abs=0.006)  # /score rounds to 2 decimals
