@@ -184,7 +184,8 @@ def test_german_credit_from_the_developers_own_mlflow(world, tmp_path):
     finally:
         mlflow.set_tracking_uri(None)
     client.set_registered_model_alias("german", "champion", "1")
-    for uri in ("models:/german@champion", f"runs:/{active.info.run_id}/model"):
+    for uri in ("models:/german/1", "models:/german@champion",
+                f"runs:/{active.info.run_id}/model"):
         bundle, summary = package(world, "--spec", str(spec), "--data", str(data),
                                   "--mlflow-model", uri, "--mlflow-source", source)
         lineage = Manifest.from_json(json.loads((bundle / "manifest.json").read_text())).lineage
