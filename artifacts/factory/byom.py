@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 
 from artifacts.bundle import Contract, sha256_file
-from artifacts.errors import DataError, ParityError, SpecError
+from artifacts.errors import DataError, ModelSourceError, ParityError
 from artifacts.factory.candidate import (
     Candidate,
     Destination,
@@ -67,8 +67,8 @@ class PackageRequest:
 def package_candidate(request: PackageRequest, progress: Progress | None = None) -> Candidate:
     progress = progress or SilentProgress()
     if (request.pipeline is None) == (request.mlflow_model is None):
-        raise SpecError("package", "model", "give exactly one of a pipeline file and an MLflow "
-                        "model URI")
+        raise ModelSourceError("package: give exactly one of a pipeline file and an MLflow "
+                               "model URI")
     with progress.step(f"Residency: checking the spec against region {request.region}"):
         region, spec = check_residency(request.catalogue, request.region, request.spec)
     with progress.step("Data: reading and checking every row against the spec"):
@@ -113,14 +113,13 @@ def evaluate_brought(model: BaseEstimator, dataset: Dataset, seed: int,
         raise DataError(f"{dataset.source}: only {counts.min()} rows of class "
                         f"{int(counts.argmin())}; evaluation needs at least {MIN_CLASS_ROWS} "
                         "of each class")
-    valid, test = train_test_split(np.arange(dataset.rows), test_size=0.5, stratify=y,
-                                   random_state=seed)
-    parts = Split(train=np.array([], dtype=np.int64), valid=np.sort(valid), test=np.sort(test))
+    halves = train_test_split(np.arange(dataset.rows), test_size=0.5, stratify=y,
+                              random_state=seed)
+    parts = Split(train=np.array([], dtype=np.int64), valid=np.sort(halves[0]),
+                  test=np.sort(halves[1]))
     try:
-        def score(rows: np.ndarray):
-            return evaluate(y[rows], pipeline.predict_proba(X.iloc[rows])[:, column])
-
-        valid, test = score(parts.valid), score(parts.test)
+        valid, test = (evaluate(y[rows], pipeline.predict_proba(X.iloc[rows])[:, column])
+                       for rows in (parts.valid, parts.test))
     except (ValueError, TypeError, KeyError) as e:
         raise ParityError(f"the model cannot score the data as the spec types it "
                           f"({type(e).__name__}: {e})") from None
