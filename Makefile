@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.seawall-installed
 
-.PHONY: demo test test-fast bench lock clean venv
+.PHONY: demo test test-fast bench lock clean venv catalogs
 
 venv: $(STAMP)
 
@@ -16,16 +16,24 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-demo: $(STAMP)
+# Report catalogs: compiled from the .po files (the .mo files are build output, not in git).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+catalogs: $(CATALOGS)
+
+demo: $(STAMP) $(CATALOGS)
 	$(BIN)/seawall demo
 
 # The whole suite on every core (pytest-xdist; a file's tests share a worker and its fixtures).
-test: $(STAMP)
+test: $(STAMP) $(CATALOGS)
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The inner loop: unit, integration and adversarial tests, without the slow cases and without
 # the e2e CLI runs.
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(CATALOGS)
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow and not e2e"
 
 bench: $(STAMP)

@@ -23,6 +23,7 @@ from seawall.commands import (
     demo,
     infra,
     regions,
+    report,
     secrets,
     serve,
     sign,
@@ -45,6 +46,7 @@ app.add_typer(secrets.app, name="secrets")
 app.add_typer(infra.app, name="infra")
 app.add_typer(auth.app, name="auth")
 app.add_typer(spec.app, name="spec")
+app.add_typer(report.app, name="report")
 app.command("train")(train.train)
 app.command("package")(train.package)
 app.command("sign")(sign.sign)

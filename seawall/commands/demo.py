@@ -66,6 +66,20 @@ def demo(home: HomeOption = DEFAULT_HOME) -> None:
         raise typer.Exit(1)
     console.rule(f"Serving in {ONSHORE}: verified at start-up, every decision logged")
     serve_and_query(imported.bundle, region=ONSHORE, catalogue=catalogue.directory, home=home)
+    console.rule("For the compliance officer: the model card, in Vietnamese")
+    _model_card(imported.bundle, copy, home)
+
+
+def _model_card(bundle: Path, verification, home: Path) -> None:
+    from reporting import CardFormat, Verification, render_card
+
+    verified = Verification(region=ONSHORE, passed=verification.passed,
+                            signer=verification.signer.claimed,
+                            trusted_as=verification.signer.trusted_as, failed=[])
+    for path in render_card(bundle, lang="vi", formats=[CardFormat.HTML, CardFormat.PDF],
+                            out=home / "reports", verification=verified):
+        console.print(f"[green]✓[/] {path}")
+    console.print(f"  (seawall report card {bundle} --lang both --format html,pdf,md,json)")
 
 
 def _demo_catalogue(home: Path) -> Catalogue:

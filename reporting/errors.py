@@ -1,0 +1,11 @@
+"""The reporting area's errors."""
+
+from __future__ import annotations
+
+from regions.errors import Mistake
+
+
+class ReportError(Mistake):
+    """A report cannot be made from what was given: a bundle, a language, a format."""
+
+    next_step = "check the bundle, language and format named, and run again"

@@ -1,0 +1,40 @@
+"""Plots as inline SVG, drawn by hand: small, deterministic, no plotting library at render
+time, and text (axis labels, numbers) that PDF and HTML both keep as text."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from reporting.i18n import Formatter
+
+WIDTH, HEIGHT, PAD = 360, 240, 36
+
+
+def calibration_svg(deciles: list[dict], f: Formatter) -> str:
+    """Mean predicted against observed default rate per decile, with the diagonal."""
+    top = max([0.05, *(d["mean_predicted"] for d in deciles),
+               *(d["observed_rate"] for d in deciles)]) * 1.1
+    span_x, span_y = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
+
+    def x(v: float) -> float:
+        return PAD + v / top * span_x
+
+    def y(v: float) -> float:
+        return HEIGHT - PAD - v / top * span_y
+
+    points = " ".join(f"{x(d['mean_predicted']):.1f},{y(d['observed_rate']):.1f}"
+                      for d in deciles)
+    dots = "".join(f'<circle cx="{x(d["mean_predicted"]):.1f}" '
+                   f'cy="{y(d["observed_rate"]):.1f}" r="3" fill="#1f5f99"/>' for d in deciles)
+    ticks = "".join(
+        f'<text x="{x(t):.1f}" y="{HEIGHT - PAD + 14}" font-size="9" text-anchor="middle">'
+        f'{escape(f.percent(t, 0))}</text>'
+        f'<text x="{PAD - 4}" y="{y(t) + 3:.1f}" font-size="9" text-anchor="end">'
+        f'{escape(f.percent(t, 0))}</text>' for t in (0, top / 2, top))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img">'
+            f'<rect x="{PAD}" y="{PAD}" width="{span_x}" height="{span_y}" fill="none" '
+            f'stroke="#999"/>'
+            f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(top)}" y2="{y(top)}" stroke="#bbb" '
+            f'stroke-dasharray="4 3"/>'
+            f'<polyline points="{points}" fill="none" stroke="#1f5f99"/>{dots}{ticks}</svg>')
