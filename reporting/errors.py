@@ -8,4 +8,4 @@ from regions.errors import Mistake
 class ReportError(Mistake):
     """A report cannot be made from what was given: a bundle, a language, a format."""
 
-    next_step = "check the bundle, language and format named, and run again"
+    next_step = "check the bundle, language, format or period named, and run again"

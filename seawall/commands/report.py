@@ -50,3 +50,29 @@ def _verify(bundle: Path, region: str, catalogue: Path | None):
               for c in report.checks if c.passed is False]
     return Verification(region=region, passed=report.passed, signer=report.signer.claimed,
                         trusted_as=report.signer.trusted_as, failed=failed)
+
+
+@app.command("regimes")
+def regimes(
+    period: Annotated[str, typer.Option(help="A quarter (2026Q4), a month (2026-07) or a year.")],
+    irb: Annotated[bool, typer.Option(help="The bank is moving to IRB: Circular 83/2025's "
+                                      "model-risk articles apply from 1 Jul 2026.")] = False,
+) -> None:
+    """The regimes in force in a reporting period, and those that change within it or in the
+    six months after (a report's "transition" section), each with its confidence."""
+    from reporting.regimes import VERIFY, calendar, in_force, transitions
+    from reporting.regimes import period as parse_period
+
+    first, last = parse_period(period)
+    every = calendar(irb=irb)
+    console.print(f"[bold]In force {first} to {last}[/]")
+    for r in in_force(every, first, last):
+        until = f" until {r.end}" if r.end else ""
+        caveat = "" if r.confidence == "C" else f" [yellow]({r.confidence}: {VERIFY})[/]"
+        console.print(f"  {r.name}: from {r.start}{until}{caveat}", soft_wrap=True)
+    changes = transitions(every, first, last)
+    if changes:
+        console.print("[bold]Transition[/]")
+        for t in changes:
+            console.print(f"  {t.on}: {t.regime.name} {t.kind} ({t.regime.confidence})",
+                          soft_wrap=True)
