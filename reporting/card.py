@@ -18,7 +18,7 @@ from pathlib import Path
 from artifacts.bundle import ModelCardFacts
 from reporting.errors import ReportError
 from reporting.i18n import LANGUAGES, Formatter
-from reporting.plots import calibration_svg
+from reporting.plots import calibration_svg, histogram_svg
 
 Z95 = 1.959963984540054
 
@@ -42,7 +42,8 @@ class Verification:
 def read_bundle(bundle: Path) -> dict:
     """The documents a card is made from; `ReportError` naming what is missing or unreadable."""
     docs = {}
-    for name in ("model_card.json", "manifest.json", "reason_codes.json", "contract.json"):
+    for name in ("model_card.json", "manifest.json", "reason_codes.json", "contract.json",
+                 "golden_set.json"):
         try:
             docs[name] = json.loads((bundle / name).read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -88,6 +89,8 @@ def card_context(docs: dict, verification: Verification | None, lang: str) -> di
         "trained_in": facts.trained_in, "created_at": f.when(facts.created_at),
         "metrics": metrics, "calibration": calibration,
         "calibration_svg": calibration_svg(test["calibration"], f),
+        "scores_svg": histogram_svg(docs["golden_set.json"]["expected"]["probability"], f),
+        "score_rows": f.count(len(docs["golden_set.json"]["expected"]["probability"])),
         "parity": {"max_abs_diff": f"{facts.parity['max_abs_diff']:.1e}",
                    "tolerance": f"{facts.parity['tolerance']:g}",
                    "rows": f.count(facts.parity["rows"]),

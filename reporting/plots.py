@@ -38,3 +38,26 @@ def calibration_svg(deciles: list[dict], f: Formatter) -> str:
             f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(top)}" y2="{y(top)}" stroke="#bbb" '
             f'stroke-dasharray="4 3"/>'
             f'<polyline points="{points}" fill="none" stroke="#1f5f99"/>{dots}{ticks}</svg>')
+
+
+def histogram_svg(values: list[float], f: Formatter, bins: int = 20) -> str:
+    """The distribution of probabilities of default in [0, 1], as bars."""
+    counts = [0] * bins
+    for v in values:
+        counts[min(bins - 1, max(0, int(v * bins)))] += 1
+    top = max(counts) or 1
+    span_x, span_y = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
+    width = span_x / bins
+    bars = "".join(
+        f'<rect x="{PAD + i * width:.1f}" y="{HEIGHT - PAD - c / top * span_y:.1f}" '
+        f'width="{width - 1:.1f}" height="{c / top * span_y:.1f}" fill="#1f5f99"/>'
+        for i, c in enumerate(counts))
+    ticks = "".join(
+        f'<text x="{PAD + t * span_x:.1f}" y="{HEIGHT - PAD + 14}" font-size="9" '
+        f'text-anchor="middle">{escape(f.percent(t, 0))}</text>' for t in (0, 0.25, 0.5, 0.75, 1))
+    peak = (f'<text x="{PAD - 4}" y="{PAD + 3}" font-size="9" text-anchor="end">'
+            f'{escape(f.count(top))}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img">'
+            f'<rect x="{PAD}" y="{PAD}" width="{span_x}" height="{span_y}" fill="none" '
+            f'stroke="#999"/>{bars}{ticks}{peak}</svg>')
