@@ -38,7 +38,7 @@ VERIFY_CONTAINER = "verify-bundle"
 STATE_DIR = "/var/lib/seawall"  # signed checkpoints (also served at /checkpoint)
 # Vault secrets the serving pod needs, by file name under SECRETS_DIR -> name under the tier's
 # KV prefix. TLS is always on; the client CA and the issuer's JWKS as the stack's auth says.
-TLS_SECRETS = {"tls-cert": "tls-cert", "tls-key": "tls-key",
+SERVING_SECRETS = {"tls-cert": "tls-cert", "tls-key": "tls-key",
                "checkpoint-key": "checkpoint-key"}
 
 
@@ -98,7 +98,7 @@ def client_auth_args(config: StackConfig) -> tuple[list[str], dict[str, str]]:
     auth = config.auth
     assert auth is not None  # parse_stack_config requires it for a serving stack
     args = ["--tls-cert", f"{SECRETS_DIR}/tls-cert", "--tls-key", f"{SECRETS_DIR}/tls-key"]
-    secrets = dict(TLS_SECRETS)
+    secrets = dict(SERVING_SECRETS)
     if auth.mtls:
         args += ["--tls-client-ca", f"{SECRETS_DIR}/client-ca"]
         secrets["client-ca"] = "client-ca"

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -87,6 +88,8 @@ def load_from_mlflow(uri: str, *, tracking_uri: str | None = None) -> tuple[obje
     from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
 
+    from artifacts.registry.mlflow_registry import process_uris
+
     models, runs = _MODELS_URI.match(uri), _RUNS_URI.match(uri)
     if not (models or runs):
         raise ModelSourceError(f"{uri}: an MLflow model URI is models:/<name>/<version>, "
@@ -100,7 +103,7 @@ def load_from_mlflow(uri: str, *, tracking_uri: str | None = None) -> tuple[obje
             run_id, model_uri = version.run_id, f"models:/{version.name}/{version.version}"
         else:
             run_id, model_uri = runs["run"], uri
-        with _tracking(tracking_uri):
+        with process_uris(tracking_uri) if tracking_uri else contextlib.nullcontext():
             model = mlflow.sklearn.load_model(model_uri)
         run = client.get_run(run_id) if run_id else None
     except MlflowException as e:
@@ -113,30 +116,3 @@ def load_from_mlflow(uri: str, *, tracking_uri: str | None = None) -> tuple[obje
                              for d in (run.inputs.dataset_inputs if run.inputs else [])]
     return model, facts
 
-
-def _tracking(uri: str | None):
-    """Point mlflow's fluent loader at `uri` for one call, then restore the previous setting
-    (set_tracking_uri writes the process environment, which later subprocesses inherit)."""
-    import contextlib
-    import os
-
-    import mlflow
-
-    @contextlib.contextmanager
-    def scope():
-        if uri is None:
-            yield
-            return
-        before = os.environ.get("MLFLOW_TRACKING_URI")
-        previous = mlflow.get_tracking_uri()
-        mlflow.set_tracking_uri(uri)
-        try:
-            yield
-        finally:
-            mlflow.set_tracking_uri(previous)
-            if before is None:
-                os.environ.pop("MLFLOW_TRACKING_URI", None)
-            else:
-                os.environ["MLFLOW_TRACKING_URI"] = before
-
-    return scope()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from artifacts.errors import DataError
+from artifacts.factory.loaders import _require_file
 from artifacts.factory.spec import canonical_category
 
 MAX_CATEGORIES = 50  # a text column with more distinct values is probably an identifier
@@ -37,6 +38,7 @@ class InferredColumn:
 
 
 def infer_columns(path: Path, target: str, positive: str | None) -> list[InferredColumn]:
+    _require_file(path)  # missing, a directory, or empty: named as the training loader names it
     try:
         frame = pd.read_csv(path, dtype=str, skipinitialspace=True, keep_default_na=True)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:

@@ -99,7 +99,7 @@ class MlflowRegistry:
                   params: dict, metrics: dict[str, float], tags: dict[str, str],
                   documents: dict[str, dict]) -> Iterator[RegisteredVersion]:
         """Log a run and register its model; undo both if the `with` block raises."""
-        with _process_uris(self.tracking_uri), \
+        with process_uris(self.tracking_uri), \
                 self._undone_on_failure(model_name, "the candidate") as made:
             experiment_id = self._experiment(experiment)
             with mlflow.start_run(experiment_id=experiment_id, tags=tags) as run:
@@ -243,7 +243,7 @@ def _pip_requirements() -> list[str]:
 
 
 @contextlib.contextmanager
-def _process_uris(uri: str) -> Iterator[None]:
+def process_uris(uri: str) -> Iterator[None]:
     """MLflow's fluent API (`start_run`, `log_model`) reads a process-wide tracking and registry
     URI, and `set_tracking_uri` also writes it to MLFLOW_TRACKING_URI, which every subprocess
     then inherits (a later `seawall serve` or CLI call would use this registry). Set both for the
