@@ -13,9 +13,17 @@ import re
 from collections.abc import Iterator
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 from artifacts.errors import LedgerError
+from artifacts.ledger.period import (
+    HEAD_SQL,
+    PG_INDEX,
+    PeriodSummary,
+    counts_sql,
+    point_sql,
+    summarise,
+)
 from artifacts.ledger.records import (
     COLUMNS,
     GENESIS,
@@ -38,12 +46,13 @@ CREATE TABLE IF NOT EXISTS decisions (
     hash TEXT NOT NULL);
 ALTER TABLE decisions ADD COLUMN IF NOT EXISTS caller TEXT;
 CREATE INDEX IF NOT EXISTS decisions_request_id ON decisions (request_id);
+{index};
 CREATE OR REPLACE FUNCTION seawall_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'the decision log is append-only'; END $$;
 DROP TRIGGER IF EXISTS decisions_append_only ON decisions;
 CREATE TRIGGER decisions_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON decisions
     FOR EACH STATEMENT EXECUTE FUNCTION seawall_append_only();
-"""
+""".format(index=PG_INDEX)
 _INSERT = (f"INSERT INTO decisions ({', '.join(COLUMNS)}) "
            f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
 
@@ -97,6 +106,17 @@ class PostgresStore:
                             (after,))
                 for row in cur:
                     yield row_decision(row)
+        except psycopg.Error as e:
+            raise LedgerError(f"{self.location}: cannot read the decision log "
+                                   f"({_first_line(e)})") from None
+
+    def summary(self, model_name: str, start: str, end: str) -> PeriodSummary:
+        try:
+            with self.db.cursor(row_factory=tuple_row) as cur:
+                rows = cur.execute(counts_sql("%s"), (model_name, start, end)).fetchall()
+                return summarise(model_name, start, end, rows,
+                                 lambda seq: cur.execute(point_sql("%s"), (seq,)).fetchone(),
+                                 cur.execute(HEAD_SQL).fetchone())
         except psycopg.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log "
                                    f"({_first_line(e)})") from None

@@ -16,6 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from artifacts.errors import LedgerError
+from artifacts.ledger.period import (
+    HEAD_SQL,
+    INDEX,
+    PeriodSummary,
+    counts_sql,
+    point_sql,
+    summarise,
+)
 from artifacts.ledger.records import (
     COLUMNS,
     GENESIS,
@@ -59,6 +67,7 @@ class SqliteStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_SCHEMA)
+            self.db.execute(INDEX)
             if not self._has_caller():  # a log from before callers were recorded
                 self.db.execute("ALTER TABLE decisions ADD COLUMN caller TEXT")
         except (OSError, sqlite3.Error) as e:
@@ -107,6 +116,15 @@ class SqliteStore:
             for row in self.db.execute(f"SELECT {self._select} FROM decisions WHERE seq > ? "
                                        "ORDER BY seq", (after,)):
                 yield row_decision(dict(row))
+        except sqlite3.Error as e:
+            raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
+
+    def summary(self, model_name: str, start: str, end: str) -> PeriodSummary:
+        try:
+            rows = self.db.execute(counts_sql("?"), (model_name, start, end)).fetchall()
+            return summarise(model_name, start, end, rows,
+                             lambda seq: self.db.execute(point_sql("?"), (seq,)).fetchone(),
+                             self.db.execute(HEAD_SQL).fetchone())
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from artifacts.errors import LedgerError
+from artifacts.ledger.period import PeriodSummary, summarise
 from artifacts.ledger.records import GENESIS, Decision, LoggedDecision, chain
 from regions import SecretError, resolve_secret
 
@@ -24,6 +25,10 @@ class DecisionStore(Protocol):
     def append(self, decisions: list[Decision]) -> list[LoggedDecision]: ...
 
     def records(self, after: int = 0) -> Iterator[LoggedDecision]: ...  # seq > after, in order
+
+    def summary(self, model_name: str, start: str, end: str) -> PeriodSummary:
+        """`model_name`'s decisions with `start <= decided_at < end`, from the index."""
+        ...
 
     def close(self) -> None: ...
 
@@ -81,6 +86,17 @@ class InMemoryStore:
 
     def records(self, after: int = 0) -> Iterator[LoggedDecision]:
         return iter([r for r in self.logged if r.seq > after])
+
+    def summary(self, model_name: str, start: str, end: str) -> PeriodSummary:
+        groups: dict[tuple[str, str], list[int]] = {}
+        for r in self.logged:
+            d = r.decision
+            if d.model_name == model_name and start <= d.decided_at < end:
+                groups.setdefault((d.model_version, d.role), []).append(r.seq)
+        rows = [(v, role, len(s), min(s), max(s)) for (v, role), s in sorted(groups.items())]
+        by_seq = {r.seq: (r.seq, r.hash, r.decision.decided_at) for r in self.logged}
+        head = by_seq[self.logged[-1].seq] if self.logged else None
+        return summarise(model_name, start, end, rows, by_seq.get, head)
 
     def close(self) -> None:
         pass

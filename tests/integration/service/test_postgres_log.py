@@ -96,3 +96,22 @@ def test_an_audit_session_is_read_only_and_a_dropped_table_is_named(pg_url):
         db.execute("DROP TABLE decisions")
     with pytest.raises(LedgerError, match="cannot open the decision log"):
         open_store(pg_url, read_only=True)
+
+
+def test_a_period_summary_matches_the_embedded_store(pg_url, tmp_path):
+    rows = [Decision(request_id=f"r{i}", decided_at=f"2026-10-0{1 + i % 5}T00:00:00.000000+00:00",
+                     endpoint="predict", role=("champion", "shadow")[i % 2], model_name="m",
+                     model_version=str(1 + i % 3), bundle_digest="0" * 64, application_id=None,
+                     features_sha256="1" * 64, probability=0.5) for i in range(30)]
+    pg, lite = open_store(pg_url), open_store(str(tmp_path / "d.db"))
+    pg.append(rows)
+    lite.append(rows)
+    bounds = ("m", "2026-10-02T00:00:00.000000+00:00", "2026-10-05T00:00:00.000000+00:00")
+    assert pg.summary(*bounds) == lite.summary(*bounds)
+    assert pg.summary(*bounds).decisions == 18
+    with psycopg.connect(pg_url) as db:
+        db.execute("SET enable_seqscan = off")
+        plan = " ".join(r[0] for r in db.execute(
+            "EXPLAIN SELECT count(*) FROM decisions WHERE "
+            "model_name = 'm' AND decided_at >= 'a' AND decided_at < 'b'").fetchall())
+    assert "decisions_model_time" in plan
