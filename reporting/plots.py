@@ -61,3 +61,37 @@ def histogram_svg(values: list[float], f: Formatter, bins: int = 20) -> str:
             f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img">'
             f'<rect x="{PAD}" y="{PAD}" width="{span_x}" height="{span_y}" fill="none" '
             f'stroke="#999"/>{bars}{ticks}{peak}</svg>')
+
+
+def history_svg(history: list[dict], f: Formatter, keys: tuple[str, ...] = ("auc", "ks")) -> str:
+    """Test metrics per registry version, one line per metric (AUC solid, KS dashed), with the
+    version numbers along the bottom and each point's value as text."""
+    n = max(len(history), 1)
+    span_x, span_y = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
+
+    def x(i: int) -> float:
+        return PAD + (i + 0.5) / n * span_x
+
+    def y(v: float) -> float:
+        return HEIGHT - PAD - v * span_y
+
+    lines, labels = [], []
+    for key, dash in zip(keys, ("", ' stroke-dasharray="5 3"'), strict=False):
+        points = " ".join(f"{x(i):.1f},{y(h[key]):.1f}" for i, h in enumerate(history))
+        lines.append(f'<polyline points="{points}" fill="none" stroke="#1f5f99"{dash}/>')
+        lines += [f'<circle cx="{x(i):.1f}" cy="{y(h[key]):.1f}" r="3" fill="#1f5f99"/>'
+                  f'<text x="{x(i):.1f}" y="{y(h[key]) - 6:.1f}" font-size="8" '
+                  f'text-anchor="middle">{escape(f.number(h[key], 3))}</text>'
+                  for i, h in enumerate(history)]
+        if history:
+            labels.append(f'<text x="{x(len(history) - 1) + 8:.1f}" '
+                          f'y="{y(history[-1][key]) + 3:.1f}" font-size="9">{key.upper()}</text>')
+    ticks = "".join(f'<text x="{x(i):.1f}" y="{HEIGHT - PAD + 14}" font-size="9" '
+                    f'text-anchor="middle">v{escape(h["version"])}</text>'
+                    for i, h in enumerate(history))
+    scale = "".join(f'<text x="{PAD - 4}" y="{y(t) + 3:.1f}" font-size="9" text-anchor="end">'
+                    f'{escape(f.number(t, 1))}</text>' for t in (0, 0.5, 1))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img">'
+            f'<rect x="{PAD}" y="{PAD}" width="{span_x}" height="{span_y}" fill="none" '
+            f'stroke="#999"/>{"".join(lines)}{"".join(labels)}{ticks}{scale}</svg>')

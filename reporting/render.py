@@ -62,7 +62,7 @@ def render_card(bundle: Path, *, lang: str, formats: list[CardFormat], out: Path
                              for code, ctx in contexts.items()).encode("utf-8")
         else:
             data = to_json(card_json(docs, verification))
-        written.append(_write(out / f"{stem}.{fmt.value}", data))
+        written.append(write_atomically(out / f"{stem}.{fmt.value}", data))
     return written
 
 
@@ -93,7 +93,7 @@ def card_json(docs: dict, verification: Verification | None) -> dict:
                 "failed": verification.failed}}
 
 
-def _write(target: Path, data: bytes) -> Path:
+def write_atomically(target: Path, data: bytes) -> Path:
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
         tmp.write_bytes(data)

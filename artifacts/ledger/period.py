@@ -47,6 +47,7 @@ class PeriodSummary:
     first: LogPoint | None  # the period's first record
     last: LogPoint | None  # its last (its hash commits to every record before it)
     head: LogPoint | None  # the log's head now
+    span: tuple[str, str] | None = None  # the model's first and last decided_at, ever
 
     @property
     def decisions(self) -> int:
@@ -61,6 +62,10 @@ def counts_sql(mark: str) -> str:
             "ORDER BY model_version, role")
 
 
+def span_sql(mark: str) -> str:
+    return f"SELECT min(decided_at), max(decided_at) FROM decisions WHERE model_name = {mark}"
+
+
 def point_sql(mark: str) -> str:
     return f"SELECT seq, hash, decided_at FROM decisions WHERE seq = {mark}"
 
@@ -68,16 +73,18 @@ def point_sql(mark: str) -> str:
 HEAD_SQL = "SELECT seq, hash, decided_at FROM decisions ORDER BY seq DESC LIMIT 1"
 
 
-def summarise(model_name: str, start: str, end: str, rows: list, point, head) -> PeriodSummary:
+def summarise(model_name: str, start: str, end: str, rows: list, point, head, span
+               ) -> PeriodSummary:
     """The summary from the grouped rows (`model_version, role, n, first, last`), `point(seq)`
-    (a record's `seq, hash, decided_at` or None) and the head row."""
+    (a record's `seq, hash, decided_at` or None), the head row and the span row."""
     versions = [VersionCount(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]))
                 for r in rows]
     first = min((v.first_seq for v in versions), default=None)
     last = max((v.last_seq for v in versions), default=None)
     return PeriodSummary(model_name, start, end, versions,
                          _point(point(first)) if first is not None else None,
-                         _point(point(last)) if last is not None else None, _point(head))
+                         _point(point(last)) if last is not None else None, _point(head),
+                         (str(span[0]), str(span[1])) if span and span[0] is not None else None)
 
 
 def _point(row) -> LogPoint | None:

@@ -22,6 +22,7 @@ from artifacts.ledger.period import (
     PeriodSummary,
     counts_sql,
     point_sql,
+    span_sql,
     summarise,
 )
 from artifacts.ledger.records import (
@@ -116,7 +117,8 @@ class PostgresStore:
                 rows = cur.execute(counts_sql("%s"), (model_name, start, end)).fetchall()
                 return summarise(model_name, start, end, rows,
                                  lambda seq: cur.execute(point_sql("%s"), (seq,)).fetchone(),
-                                 cur.execute(HEAD_SQL).fetchone())
+                                 cur.execute(HEAD_SQL).fetchone(),
+                                 cur.execute(span_sql("%s"), (model_name,)).fetchone())
         except psycopg.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log "
                                    f"({_first_line(e)})") from None

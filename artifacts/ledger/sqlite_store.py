@@ -22,6 +22,7 @@ from artifacts.ledger.period import (
     PeriodSummary,
     counts_sql,
     point_sql,
+    span_sql,
     summarise,
 )
 from artifacts.ledger.records import (
@@ -124,7 +125,8 @@ class SqliteStore:
             rows = self.db.execute(counts_sql("?"), (model_name, start, end)).fetchall()
             return summarise(model_name, start, end, rows,
                              lambda seq: self.db.execute(point_sql("?"), (seq,)).fetchone(),
-                             self.db.execute(HEAD_SQL).fetchone())
+                             self.db.execute(HEAD_SQL).fetchone(),
+                             self.db.execute(span_sql("?"), (model_name,)).fetchone())
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
 

@@ -96,7 +96,9 @@ class InMemoryStore:
         rows = [(v, role, len(s), min(s), max(s)) for (v, role), s in sorted(groups.items())]
         by_seq = {r.seq: (r.seq, r.hash, r.decision.decided_at) for r in self.logged}
         head = by_seq[self.logged[-1].seq] if self.logged else None
-        return summarise(model_name, start, end, rows, by_seq.get, head)
+        times = [r.decision.decided_at for r in self.logged if r.decision.model_name == model_name]
+        span = (min(times), max(times)) if times else None
+        return summarise(model_name, start, end, rows, by_seq.get, head, span)
 
     def close(self) -> None:
         pass

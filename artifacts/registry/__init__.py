@@ -23,6 +23,9 @@ _EXPORTS = {
     "Registry": "artifacts.registry.protocol",
     "InMemoryRegistry": "artifacts.registry.memory",
     "bundle_for_alias": "artifacts.registry.bundle_import",
+    "bundle_with_digest": "artifacts.registry.bundle_import",
+    "region_registry": "artifacts.registry.bundle_import",
+    "MANIFEST_TAG": "artifacts.registry.bundle_import",
     "import_bundle": "artifacts.registry.bundle_import",
     "sqlite_uri": "artifacts.registry.mlflow_registry",
 }

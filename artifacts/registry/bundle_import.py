@@ -120,11 +120,7 @@ def bundle_for_alias(*, home: Path, region: str, alias: str, model: str | None =
     The bundle is found by its manifest digest (tagged at import), not by a path stored in the
     registry: the caller verifies it anyway, and a moved store still resolves.
     """
-    store = region_home(home, region)
-    if tracking_uri is None and not (store / "mlflow.db").is_file():
-        raise RegistryError(f"{store}: region {region} has no registry yet; import a bundle "
-                            f"first (seawall import BUNDLE --region {region})")
-    registry = MlflowRegistry(tracking_uri or sqlite_uri(store), artifact_root=store / "mlartifacts")
+    registry, store = region_registry(home, region, tracking_uri)
     if model is None:
         names = registry.model_names()
         if len(names) != 1:
@@ -132,13 +128,29 @@ def bundle_for_alias(*, home: Path, region: str, alias: str, model: str | None =
                                 f"({', '.join(names) or 'none'}); name one with --model")
         model = names[0]
     version, tags = registry.aliased(model, alias)
-    digest = tags.get(MANIFEST_TAG)
+    return bundle_with_digest(store, tags.get(MANIFEST_TAG),
+                              f"{model} version {version}, alias '{alias}'"), version
+
+
+def region_registry(home: Path, region: str, tracking_uri: str | None = None
+                    ) -> tuple[MlflowRegistry, Path]:
+    """The region's registry (its embedded MLflow unless `tracking_uri`) and its store."""
+    store = region_home(home, region)
+    if tracking_uri is None and not (store / "mlflow.db").is_file():
+        raise RegistryError(f"{store}: region {region} has no registry yet; import a bundle "
+                            f"first (seawall import BUNDLE --region {region})")
+    return (MlflowRegistry(tracking_uri or sqlite_uri(store), artifact_root=store / "mlartifacts"),
+            store)
+
+
+def bundle_with_digest(store: Path, digest: str | None, what: str) -> Path:
+    """The bundle under `<store>/bundles` whose manifest has SHA-256 `digest`."""
     bundles = store / "bundles"
     for candidate in sorted(bundles.iterdir()) if bundles.is_dir() else []:
         if (candidate / MANIFEST).is_file() and sha256_file(candidate / MANIFEST) == digest:
-            return candidate, version
-    raise BundleError(f"{bundles}: no bundle with manifest sha256 {digest} ({model} version "
-                      f"{version}, alias '{alias}'); was it removed after import?")
+            return candidate
+    raise BundleError(f"{bundles}: no bundle with manifest sha256 {digest} ({what}); was it "
+                      "removed after import?")
 
 
 def _copy(source: Path, staging: Path) -> None:

@@ -64,6 +64,10 @@ class InMemoryRegistry:
     def model_names(self) -> list[str]:
         return sorted(self.models)
 
+    def aliases(self, model_name: str) -> dict[str, str]:
+        model = self.models.get(model_name)
+        return {} if model is None else dict(model.aliases)
+
     def aliased(self, model_name: str, alias: str) -> tuple[str, dict[str, str]]:
         model = self.models.get(model_name)
         if model is None or alias not in model.aliases:

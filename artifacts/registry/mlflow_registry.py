@@ -202,6 +202,12 @@ class MlflowRegistry:
                                 f"version with alias '{alias}'") from None
         return str(found.version), dict(found.tags)
 
+    def aliases(self, model_name: str) -> dict[str, str]:
+        """alias -> version for `model_name` ({} for no such model)."""
+        if not self._model_exists(model_name):
+            return {}
+        return {a: str(v) for a, v in self.client.get_registered_model(model_name).aliases.items()}
+
     def _alias_target(self, model_name: str, alias: str) -> str | None:
         if not self._model_exists(model_name):
             return None

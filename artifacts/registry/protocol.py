@@ -42,6 +42,10 @@ class Registry(Protocol):
 
     def model_names(self) -> list[str]: ...
 
+    def aliases(self, model_name: str) -> dict[str, str]:
+        """alias -> version for `model_name` ({} for no such model)."""
+        ...
+
     def aliased(self, model_name: str, alias: str) -> tuple[str, dict[str, str]]:
         """(version, tags) of the version `alias` points at; `RegistryError` if none."""
         ...

@@ -36,6 +36,7 @@ _EXPORTS = {
     "public_pem": "artifacts.signing.keys",
     "read_policy": "artifacts.signing.trust",
     "sign_bundle": "artifacts.signing.sign",
+    "sign_directory": "artifacts.signing.sign",
     "verify_bundle": "artifacts.signing.verify",
     "open_verified": "artifacts.signing.verify",
     "VerifiedBundle": "artifacts.signing.verify",

@@ -66,12 +66,13 @@ class Signed:
     created_key: Path | None = None
 
 
-def hashing_config(mode: Hashing, bundle: Path) -> tuple[model_signing.hashing.Config, Hashing]:
+def hashing_config(mode: Hashing, bundle: Path, signature: str = SIGNATURE
+                   ) -> tuple[model_signing.hashing.Config, Hashing]:
     """The hashing to sign `bundle` with: whole files, or shards when a file is large."""
     if mode is Hashing.AUTO:
         big = any(p.stat().st_size >= SHARD_ABOVE for p in bundle.iterdir() if p.is_file())
         mode = Hashing.SHARDS if big else Hashing.FILES
-    config = model_signing.hashing.Config().set_ignored_paths(paths=[SIGNATURE],
+    config = model_signing.hashing.Config().set_ignored_paths(paths=[signature],
                                                               ignore_git_paths=False)
     if mode is Hashing.SHARDS:
         config.use_shard_serialization(hashing_algorithm="sha256", shard_size=SHARD_SIZE)
@@ -90,14 +91,22 @@ def sign_bundle(request: SignRequest) -> Signed:
     if problems:
         raise SigningError(f"{bundle.path}: refusing to sign a bundle that does not match its own "
                            f"manifest: {'; '.join(problems)}")
+    return sign_directory(request, SIGNATURE)
+
+
+def sign_directory(request: SignRequest, signature: str) -> Signed:
+    """Sign every file of the directory `request.bundle` (an evidence pack, or a bundle already
+    checked) into `<directory>/<signature>`, written to a temp file and renamed."""
+    directory = request.bundle
+    target = directory / signature
     config, signer, created = _signer_config(request)
-    hashing, mode = hashing_config(request.hashing, bundle.path)
-    tmp = bundle.path.parent / f".{bundle.path.name}.{SIGNATURE}.{secrets.token_hex(4)}.tmp"
+    hashing, mode = hashing_config(request.hashing, directory, signature)
+    tmp = directory.parent / f".{directory.name}.{signature}.{secrets.token_hex(4)}.tmp"
     try:
         try:
-            config.set_hashing_config(hashing).sign(bundle.path, tmp)
+            config.set_hashing_config(hashing).sign(directory, tmp)
         except (OSError, ValueError) as e:
-            raise SigningError(f"{bundle.path}: signing with method {request.method.value} failed "
+            raise SigningError(f"{directory}: signing with method {request.method.value} failed "
                                f"({e})") from None
         except Exception as e:  # sigstore: network and service errors of many kinds
             if request.method is not Method.SIGSTORE:

@@ -1,16 +1,27 @@
-"""`seawall report`: bilingual model cards (and, later, evidence packs) for compliance."""
+"""`seawall report`: bilingual model cards, the signed evidence pack and its verification, the
+PDPL transfer dossier and the regulation calendar, for compliance officers and auditors."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from seawall._console import CatalogueOption, console
+from seawall._console import (
+    DEFAULT_HOME,
+    CatalogueOption,
+    ConsoleProgress,
+    HomeOption,
+    LogOption,
+    console,
+)
 
 app = typer.Typer(no_args_is_help=True, help="Reports for compliance officers and auditors: "
-                  "bilingual model cards.")
+                  "bilingual model cards, evidence packs, transfer dossiers.")
+PeriodOption = Annotated[str, typer.Option(
+    help="A quarter (2026Q4), a month (2026-07) or a year, in the region's time zone.")]
 
 
 @app.command("card")
@@ -76,3 +87,103 @@ def regimes(
         for t in changes:
             console.print(f"  {t.on}: {t.regime.name} {t.kind} ({t.regime.confidence})",
                           soft_wrap=True)
+
+
+@app.command("evidence")
+def evidence(
+    model: Annotated[str, typer.Option(help="The registered model's name.")],
+    region: Annotated[str, typer.Option(help="The serving region whose records are used.")],
+    period: PeriodOption,
+    version: Annotated[str | None, typer.Option(
+        help="Registry version (default: the newest in the region).")] = None,
+    lang: Annotated[str, typer.Option(help="vi, en, or both (a page each).")] = "vi",
+    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf, json "
+                                     "(pack.json and the evidence are always written).")]
+        = "html,pdf,json",
+    out: Annotated[Path, typer.Option(help="Directory to write the pack in.")] = Path("reports"),
+    decision_log: LogOption = None,
+    checkpoints: Annotated[Path | None, typer.Option(
+        help="The service's checkpoint directory (default: <home>/regions/<region>/"
+             "checkpoints).")] = None,
+    irb: Annotated[bool, typer.Option(help="The bank is moving to IRB (Circular 83/2025's "
+                                      "model-risk articles from 1 Jul 2026).")] = False,
+    key: Annotated[Path | None, typer.Option(
+        help="Signing key, PEM (default: the local key under <home>/keys).")] = None,
+    home: HomeOption = DEFAULT_HOME,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Write and sign the model file (hồ sơ mô hình) for a period: registry, card facts,
+    verification, decision-log counts and chain points, checkpoints, transfer record, organised
+    by Circular 13's appendices or Circular 83/2025's articles; every gap in red."""
+    from reporting.evidence import PackFormat
+    from reporting.evidence_pack import PackRequest, build_pack
+
+    formats = _formats(fmt, PackFormat)
+    pack = build_pack(PackRequest(
+        model=model, region=region, period=period, home=home, out=out, version=version,
+        lang=lang, formats=formats, catalogue=catalogue, decision_log=decision_log,
+        checkpoints=checkpoints, irb=irb, key=key), ConsoleProgress())
+    doc = json.loads((pack / "pack.json").read_text(encoding="utf-8"))
+    gaps = doc["summary"]["gaps"]
+    console.print(f"[green]✓[/] {pack} ({len(doc['evidence'])} pieces of evidence, "
+                  + (f"[red]{gaps} gaps[/])" if gaps else "no gaps)"))
+    for path in sorted(pack.glob("evidence-*.*")):
+        console.print(f"  {path}")
+    console.print(f"  Check it: seawall report verify {pack}")
+
+
+@app.command("verify")
+def verify(
+    pack: Annotated[Path, typer.Argument(help="The evidence pack directory.")],
+    key: Annotated[Path | None, typer.Option(
+        help="The signer's public key, PEM (default: <home>/keys/signing-key.pub).")] = None,
+    home: HomeOption = DEFAULT_HOME,
+) -> None:
+    """Check an evidence pack: its signature, its manifest and every piece of evidence's
+    SHA-256. Exit 1 if anything does not match."""
+    from reporting.pack_verify import verify_pack
+
+    result = verify_pack(pack, key or home / "keys" / "signing-key.pub")
+    for check, problems in result.checks.items():
+        mark = "[green]✓[/]" if not problems else "[red]✗[/]"
+        console.print(f"{mark} {check}" + ("" if not problems else ": " + "; ".join(problems)),
+                      soft_wrap=True)
+    if not result.passed:
+        raise typer.Exit(1)
+    console.print(f"[green]✓[/] {pack} is exactly what was signed")
+
+
+@app.command("transfer")
+def transfer(
+    sender: Annotated[str, typer.Option("--from", help="The onshore region the data left.")],
+    receiver: Annotated[str, typer.Option("--to", help="The offshore region it went to.")],
+    period: PeriodOption,
+    lang: Annotated[str, typer.Option(help="vi, en, or both (a page each).")] = "vi",
+    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf, json.")]
+        = "html,pdf,json",
+    out: Annotated[Path, typer.Option(help="Directory to write the dossier to.")]
+        = Path("reports"),
+    home: HomeOption = DEFAULT_HOME,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """The PDPL transfer-impact dossier from what actually crossed (training extracts as
+    recorded and signed at training, the bundles that came back), with the 60-day filing
+    deadline; the assessment fields are left for the officer."""
+    from regions import load_catalogue
+    from reporting.evidence import PackFormat
+    from reporting.transfer_write import write_dossier
+
+    for path in write_dossier(home=home, catalogue=load_catalogue(catalogue), sender=sender,
+                              receiver=receiver, period=period, lang=lang,
+                              formats=_formats(fmt, PackFormat), out=out):
+        console.print(f"[green]✓[/] {path}")
+
+
+def _formats(text: str, kind):
+    from reporting import ReportError
+
+    try:
+        return tuple(kind(part.strip()) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ReportError(f"--format {text!r}: each format is one of "
+                          f"{', '.join(f.value for f in kind)}") from None
