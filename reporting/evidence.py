@@ -63,7 +63,10 @@ def assemble(subject: Subject, period: Period, evidence: list[Evidence], gaps: l
             groups.setdefault(cell.cite or "", []).append(
                 {**rows[a.id], "target": {"cite": cell.cite, "confidence": cell.confidence,
                                           "caveat": cell.caveat, "note": cell.note}})
+        phase = next((r for r in regimes if r.id == f"{target}-model-risk"), None)
         sections.append({"regime": target, "name": names[target],
+                         "model_risk_from": phase.start.isoformat()
+                         if phase is not None and phase.id not in current_ids else None,
                          "groups": [{"cite": cite or None, "rows": group}
                                    for cite, group in sorted(groups.items(),
                                                              key=lambda g: (not g[0], g[0]))]})

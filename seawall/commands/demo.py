@@ -66,8 +66,9 @@ def demo(home: HomeOption = DEFAULT_HOME) -> None:
         raise typer.Exit(1)
     console.rule(f"Serving in {ONSHORE}: verified at start-up, every decision logged")
     serve_and_query(imported.bundle, region=ONSHORE, catalogue=catalogue.directory, home=home)
-    console.rule("For the compliance officer: the model card, in Vietnamese")
+    console.rule("For the compliance officer: the model card and the model file, in Vietnamese")
     _model_card(imported.bundle, copy, home)
+    _evidence_pack(imported.model_name, catalogue, home)
 
 
 def _model_card(bundle: Path, verification, home: Path) -> None:
@@ -80,6 +81,25 @@ def _model_card(bundle: Path, verification, home: Path) -> None:
                             out=home / "reports", verification=verified):
         console.print(f"[green]✓[/] {path}")
     console.print(f"  (seawall report card {bundle} --lang both --format html,pdf,md,json)")
+
+
+def _evidence_pack(model: str, catalogue: Catalogue, home: Path) -> None:
+    """The signed evidence pack for this quarter (Hanoi time), when the demo's decisions were
+    made."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from reporting.evidence_pack import PackRequest, build_pack
+
+    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    quarter = f"{now.year}Q{(now.month - 1) // 3 + 1}"
+    pack = build_pack(PackRequest(model=model, region=ONSHORE, period=quarter, home=home,
+                                  out=home / "reports", lang="vi",
+                                  catalogue=catalogue.directory))
+    for path in sorted(pack.glob("evidence-*.*")):
+        console.print(f"[green]✓[/] {path}")
+    console.print(f"  The signed model file for {quarter}, gaps in red: {pack}\n"
+                  f"  (seawall report verify {pack} --home {home})")
 
 
 def _demo_catalogue(home: Path) -> Catalogue:
