@@ -5,9 +5,9 @@ regimes' items it satisfies; every piece of evidence listed with its SHA-256 and
 piece shown as a gap with what would produce it.
 
 `seawall report evidence` writes the pack as a directory: `evidence/` (the pieces, byte for
-byte), `pack.json` (the document below), the rendered pages, `manifest.json` (every file and
-its SHA-256) and `pack.sig` (a Sigstore bundle over all of them, made with the project's
-signing). `seawall report verify PACK` checks it (`reporting.pack_verify`).
+byte), `pack.json` (the document below), the rendered pages, `manifest.json` (every file and its
+SHA-256) and `pack.sig` (a Sigstore bundle over all of them, made with the project's signing).
+`seawall report verify PACK` checks it (`reporting.pack_verify`).
 """
 
 from __future__ import annotations

@@ -156,8 +156,8 @@ def decision_log(url: str, model: str, period: Period) -> Evidence:
         seen = (f"its decisions span {s.span[0][:10]} to {s.span[1][:10]}" if s.span
                 else "it holds none of this model")
         raise ReportError(f"period {period.label}: model {model!r} has no decisions from "
-                          f"{period.first} to {period.last} ({period.timezone}) in {store.location}"
-                          f"; {seen}")
+                          f"{period.first} to {period.last} ({period.timezone}) in "
+                          f"{store.location}; {seen}")
     doc = {"log": store.location, "model": model, "period": period.__dict__,
            "decisions": s.decisions,
            "versions": [v.__dict__ for v in s.versions],

@@ -1,14 +1,14 @@
-"""The PDPL transfer-impact dossier (hồ sơ đánh giá tác động chuyển dữ liệu cá nhân ra nước
-ngoài), generated from what actually crossed: for every bundle an onshore region imported that
-was trained in the offshore region, the training extract as recorded (and signed) at training
-(file, SHA-256, rows, data classes, spec digest, the residency rule it passed) and the bundle
-that came back (manifest digest, signer, when it was verified and imported).
+"""The PDPL transfer-impact dossier (hồ sơ đánh giá tác động chuyển dữ liệu cá nhân ra nước ngoài),
+generated from what actually crossed: for every bundle an onshore region imported that was
+trained in the offshore region, the training extract as recorded (and signed) at training (file,
+SHA-256, rows, data classes, spec digest, the residency rule it passed) and the bundle that came
+back (manifest digest, signer, when it was verified and imported).
 
 Structured as the 2025 PDPL and Decree 356/2025 Arts 17-18 ask (REGULATORY.md): sender and
-receiver, contact person, purposes, data types, protection measures, impact and harm
-assessment, consent, obligations; filed with the Ministry of Public Security (A05) within 60
-days of the first transfer. Seawall states facts only: it never says a transfer was lawful, and
-the assessment fields are left for the officer, marked as such.
+receiver, contact person, purposes, data types, protection measures, impact and harm assessment,
+consent, obligations; filed with the Ministry of Public Security (A05) within 60 days of the
+first transfer. Seawall states facts only: it never says a transfer was lawful, and the
+assessment fields are left for the officer, marked as such.
 """
 
 from __future__ import annotations

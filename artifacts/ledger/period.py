@@ -2,10 +2,12 @@
 decisions per model version and role, the first and last record of the period (its chain head
 at the period's end) and the log's head now.
 
-The index `decisions_model_time (model_name, decided_at, model_version, role)` covers the
-query (SQLite adds the `seq` rowid to every index; PostgreSQL INCLUDEs it), so a period of a
-million decisions is counted without reading a record. A log opened read-only that predates the
-index is summarised all the same, by a slower scan.
+The index `decisions_model_period (model_name, model_version, role, decided_at)` (SQLite adds
+the `seq` rowid to every index; PostgreSQL INCLUDEs it) answers everything by seeks: the model's
+versions and roles one `min()` seek each, then per version and role one range of the index for
+the period, counted without reading a record and without sorting. The work grows with the
+period's decisions, not with the log. A log opened read-only that predates the index is
+summarised all the same, by slower scans.
 
 Bounds are `decided_at` strings (ISO 8601 UTC, microseconds, as the service writes them):
 `start` inclusive, `end` exclusive; the caller turns a local period into them.
@@ -15,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-INDEX = ("CREATE INDEX IF NOT EXISTS decisions_model_time ON decisions "
-         "(model_name, decided_at, model_version, role)")
+INDEX = ("CREATE INDEX IF NOT EXISTS decisions_model_period ON decisions "
+         "(model_name, model_version, role, decided_at)")
 PG_INDEX = INDEX + " INCLUDE (seq)"
 
 
@@ -54,16 +56,32 @@ class PeriodSummary:
         return sum(v.decisions for v in self.versions)
 
 
-def counts_sql(mark: str) -> str:
-    """The grouped count, with the driver's parameter mark (`?` or `%s`)."""
-    return ("SELECT model_version, role, count(*) AS n, min(seq) AS first, max(seq) AS last "
-            f"FROM decisions WHERE model_name = {mark} AND decided_at >= {mark} "
-            f"AND decided_at < {mark} GROUP BY model_version, role "
-            "ORDER BY model_version, role")
+def grouped_rows(one, model_name: str, start: str, end: str) -> tuple[list, tuple | None]:
+    """(rows of `model_version, role, n, first, last` with n > 0, the model's span), by index
+    seeks; `one(sql, args)` runs a query (`?` marks) and returns its first row."""
+    rows, times = [], []
+    version = ""
+    while (version := _next(one, "model_version", "model_name = ?", (model_name,),
+                            version)) is not None:
+        role = ""
+        while (role := _next(one, "role", "model_name = ? AND model_version = ?",
+                             (model_name, version), role)) is not None:
+            key = (model_name, version, role)
+            n, first, last = one("SELECT count(*), min(seq), max(seq) FROM decisions WHERE "
+                                 "model_name = ? AND model_version = ? AND role = ? AND "
+                                 "decided_at >= ? AND decided_at < ?", (*key, start, end))
+            if n:
+                rows.append((version, role, n, first, last))
+            for edge in ("min", "max"):  # one aggregate per query: SQLite then seeks
+                times += one(f"SELECT {edge}(decided_at) FROM decisions WHERE "
+                             "model_name = ? AND model_version = ? AND role = ?", key)
+    return rows, ((min(times), max(times)) if times else None)
 
 
-def span_sql(mark: str) -> str:
-    return f"SELECT min(decided_at), max(decided_at) FROM decisions WHERE model_name = {mark}"
+def _next(one, column: str, where: str, args: tuple, after: str) -> str | None:
+    """The smallest value of `column` greater than `after` (one index seek)."""
+    return one(f"SELECT min({column}) FROM decisions WHERE {where} AND {column} > ?",
+               (*args, after))[0]
 
 
 def point_sql(mark: str) -> str:

@@ -20,9 +20,8 @@ from artifacts.ledger.period import (
     HEAD_SQL,
     PG_INDEX,
     PeriodSummary,
-    counts_sql,
+    grouped_rows,
     point_sql,
-    span_sql,
     summarise,
 )
 from artifacts.ledger.records import (
@@ -114,11 +113,13 @@ class PostgresStore:
     def summary(self, model_name: str, start: str, end: str) -> PeriodSummary:
         try:
             with self.db.cursor(row_factory=tuple_row) as cur:
-                rows = cur.execute(counts_sql("%s"), (model_name, start, end)).fetchall()
+                def one(sql: str, args: tuple) -> tuple:
+                    return tuple(cur.execute(sql.replace("?", "%s"), args).fetchone() or ())
+
+                rows, span = grouped_rows(one, model_name, start, end)
                 return summarise(model_name, start, end, rows,
-                                 lambda seq: cur.execute(point_sql("%s"), (seq,)).fetchone(),
-                                 cur.execute(HEAD_SQL).fetchone(),
-                                 cur.execute(span_sql("%s"), (model_name,)).fetchone())
+                                 lambda seq: one(point_sql("?"), (seq,)) or None,
+                                 one(HEAD_SQL, ()) or None, span)
         except psycopg.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log "
                                    f"({_first_line(e)})") from None

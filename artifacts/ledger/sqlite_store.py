@@ -20,9 +20,8 @@ from artifacts.ledger.period import (
     HEAD_SQL,
     INDEX,
     PeriodSummary,
-    counts_sql,
+    grouped_rows,
     point_sql,
-    span_sql,
     summarise,
 )
 from artifacts.ledger.records import (
@@ -121,12 +120,14 @@ class SqliteStore:
             raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
 
     def summary(self, model_name: str, start: str, end: str) -> PeriodSummary:
+        def one(sql: str, args: tuple) -> tuple:
+            return tuple(self.db.execute(sql, args).fetchone() or ())
+
         try:
-            rows = self.db.execute(counts_sql("?"), (model_name, start, end)).fetchall()
+            rows, span = grouped_rows(one, model_name, start, end)
             return summarise(model_name, start, end, rows,
-                             lambda seq: self.db.execute(point_sql("?"), (seq,)).fetchone(),
-                             self.db.execute(HEAD_SQL).fetchone(),
-                             self.db.execute(span_sql("?"), (model_name,)).fetchone())
+                             lambda seq: one(point_sql("?"), (seq,)) or None,
+                             one(HEAD_SQL, ()) or None, span)
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
 

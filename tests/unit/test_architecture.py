@@ -27,8 +27,8 @@ ALLOWED = {
     "service": {"artifacts", "artifacts.bundle", "artifacts.signing", "artifacts.ledger",
                 "regions"},
     "monitoring": {"artifacts", "artifacts.bundle", "regions"},
-    "reporting": {"artifacts", "artifacts.bundle", "artifacts.signing", "monitoring",
-                  "regions"},
+    "reporting": {"artifacts", "artifacts.bundle", "artifacts.signing", "artifacts.registry",
+                  "artifacts.ledger", "monitoring", "regions"},
     "infra": {"artifacts", "artifacts.bundle", "regions"},
 }
 SUBPACKAGES = ("bundle", "signing", "factory", "registry", "ledger")

@@ -112,6 +112,7 @@ def test_a_period_summary_matches_the_embedded_store(pg_url, tmp_path):
     with psycopg.connect(pg_url) as db:
         db.execute("SET enable_seqscan = off")
         plan = " ".join(r[0] for r in db.execute(
-            "EXPLAIN SELECT count(*) FROM decisions WHERE "
-            "model_name = 'm' AND decided_at >= 'a' AND decided_at < 'b'").fetchall())
-    assert "decisions_model_time" in plan
+            "EXPLAIN SELECT count(*) FROM decisions WHERE model_name = 'm' AND "
+            "model_version = '1' AND role = 'shadow' AND decided_at >= 'a' AND "
+            "decided_at < 'b'").fetchall())
+    assert "decisions_model_period" in plan

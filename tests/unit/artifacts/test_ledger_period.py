@@ -49,6 +49,7 @@ def test_counts_points_and_head_of_a_period(store):
     assert (summary.last.seq, summary.last.hash, summary.last.decided_at) == \
         (4, logged[3].hash, at(3))
     assert summary.head.seq == 6 and summary.head.hash == logged[-1].hash
+    assert summary.span == (at(1, 0), at(9))
 
 
 def test_an_empty_period_has_no_points_but_the_head(store):
@@ -83,17 +84,21 @@ def test_the_count_reads_the_covering_index_not_the_table(tmp_path):
     open_store(str(path)).close()
     db = sqlite3.connect(path)
     plan = " ".join(str(r[-1]) for r in db.execute(
-        "EXPLAIN QUERY PLAN SELECT model_version, role, count(*), min(seq), max(seq) FROM "
-        "decisions WHERE model_name = 'm' AND decided_at >= 'a' AND decided_at < 'b' "
-        "GROUP BY model_version, role"))
-    assert "COVERING INDEX decisions_model_time" in plan
+        "EXPLAIN QUERY PLAN SELECT count(*), min(seq), max(seq) FROM decisions WHERE "
+        "model_name = 'm' AND model_version = '1' AND role = 'champion' AND "
+        "decided_at >= 'a' AND decided_at < 'b'"))
+    assert "COVERING INDEX decisions_model_period" in plan and "decided_at>?" in plan
+    seek = " ".join(str(r[-1]) for r in db.execute(
+        "EXPLAIN QUERY PLAN SELECT min(model_version) FROM decisions WHERE model_name = 'm' "
+        "AND model_version > ''"))
+    assert "COVERING INDEX decisions_model_period" in seek
 
 
 def test_a_read_only_log_without_the_index_is_still_summarised(tmp_path):
     path = tmp_path / "decisions.db"
     open_store(str(path)).append(decisions())
     db = sqlite3.connect(path)
-    db.execute("DROP INDEX decisions_model_time")
+    db.execute("DROP INDEX decisions_model_period")
     db.commit()
     db.close()
     assert open_store(str(path), read_only=True).summary("m", at(1), at(5)).decisions == 3
