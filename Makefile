@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/serve_peers.py
 	$(BIN)/python bench/serve_startup.py
 	$(BIN)/python bench/auth_check.py
+	$(BIN)/python bench/evidence_pack.py
 
 # Re-resolve the pins from requirements.in in a throw-away environment.
 lock:

@@ -99,7 +99,7 @@ def _evidence_pack(model: str, catalogue: Catalogue, home: Path) -> None:
     for path in sorted(pack.glob("evidence-*.*")):
         console.print(f"[green]✓[/] {path}")
     console.print(f"  The signed model file for {quarter}, gaps in red: {pack}\n"
-                  f"  (seawall report verify {pack} --home {home})")
+                  f"  (seawall report verify {pack} --home {home})", soft_wrap=True)
 
 
 def _demo_catalogue(home: Path) -> Catalogue:

@@ -47,7 +47,7 @@ def card(
         verification = _verify(bundle, region, catalogue)
     for path in render_card(bundle, lang=lang, formats=formats, out=out,
                             verification=verification):
-        console.print(f"[green]✓[/] {path}")
+        console.print(f"[green]✓[/] {path}", soft_wrap=True)
 
 
 def _verify(bundle: Path, region: str, catalogue: Path | None):
@@ -126,10 +126,10 @@ def evidence(
     doc = json.loads((pack / "pack.json").read_text(encoding="utf-8"))
     gaps = doc["summary"]["gaps"]
     console.print(f"[green]✓[/] {pack} ({len(doc['evidence'])} pieces of evidence, "
-                  + (f"[red]{gaps} gaps[/])" if gaps else "no gaps)"))
+                  + (f"[red]{gaps} gaps[/])" if gaps else "no gaps)"), soft_wrap=True)
     for path in sorted(pack.glob("evidence-*.*")):
-        console.print(f"  {path}")
-    console.print(f"  Check it: seawall report verify {pack}")
+        console.print(f"  {path}", soft_wrap=True)
+    console.print(f"  Check it: seawall report verify {pack}", soft_wrap=True)
 
 
 @app.command("verify")
@@ -150,7 +150,7 @@ def verify(
                       soft_wrap=True)
     if not result.passed:
         raise typer.Exit(1)
-    console.print(f"[green]✓[/] {pack} is exactly what was signed")
+    console.print(f"[green]✓[/] {pack} is exactly what was signed", soft_wrap=True)
 
 
 @app.command("transfer")
@@ -176,7 +176,7 @@ def transfer(
     for path in write_dossier(home=home, catalogue=load_catalogue(catalogue), sender=sender,
                               receiver=receiver, period=period, lang=lang,
                               formats=_formats(fmt, PackFormat), out=out):
-        console.print(f"[green]✓[/] {path}")
+        console.print(f"[green]✓[/] {path}", soft_wrap=True)
 
 
 def _formats(text: str, kind):
