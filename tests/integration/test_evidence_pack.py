@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from artifacts.ledger import Decision, open_store
 from artifacts.registry import import_bundle
@@ -256,3 +258,19 @@ def test_the_transfer_command_writes_both_languages(region, serving):
     assert "do cán bộ phụ trách điền" in html and "Bộ Công an (A05)" in html
     assert not re.search(r"\{\{|\{%|Undefined", html)
     assert written.with_name(f"{written.name}-en.pdf").stat().st_size
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_flipped_byte_anywhere_in_the_pack_is_caught(pack, region, tmp_path_factory, data):
+    copy = tmp_path_factory.mktemp("flip") / "pack"
+    shutil.copytree(pack, copy)
+    files = sorted(p for p in copy.rglob("*") if p.is_file())
+    target = data.draw(st.sampled_from(files), label="file")
+    raw = bytearray(target.read_bytes())
+    at = data.draw(st.integers(0, len(raw) - 1), label="offset")
+    raw[at] ^= data.draw(st.integers(1, 255), label="mask")
+    target.write_bytes(bytes(raw))
+    result = verify_pack(copy, region[1] / "keys" / "signing-key.pub")
+    assert not result.passed
