@@ -274,3 +274,16 @@ def test_any_flipped_byte_anywhere_in_the_pack_is_caught(pack, region, tmp_path_
     target.write_bytes(bytes(raw))
     result = verify_pack(copy, region[1] / "keys" / "signing-key.pub")
     assert not result.passed
+
+
+def test_the_model_card_json_matches_its_golden_file(serving, tmp_path):
+    from reporting import CardFormat, Verification, render_card
+
+    verified = Verification(region=REGION, passed=True, signer="key sha256:" + "a" * 64,
+                            trusted_as="offshore-release", failed=[])
+    (path,) = render_card(serving.champion, lang="vi", formats=[CardFormat.JSON], out=tmp_path,
+                          verification=verified)
+    doc = json.loads(path.read_text())
+    assert doc["facts"]["preprocessor_sha256"] == json.loads(
+        (serving.champion / "manifest.json").read_text())["preprocessor_sha256"]
+    check_golden("model_card.json", normalised(doc, serving.root))
