@@ -50,8 +50,8 @@ def assemble(subject: Subject, period: Period, evidence: list[Evidence], gaps: l
     current = in_force(regimes, first, last)
     current_ids = {r.id for r in current}
     names, artifacts = crosswalk()
-    supported = {a.id for e in evidence for a in artifacts if a.id in e.supports}
-    unknown = {s for e in evidence for s in e.supports} - {a.id for a in artifacts}
+    supported = {s for e in evidence for s in e.supports}
+    unknown = supported - {a.id for a in artifacts}
     if unknown:
         raise ReportError(f"evidence names crosswalk rows that do not exist: {sorted(unknown)}")
     rows = {a.id: _row(a, evidence, gaps, current_ids, names) for a in artifacts}

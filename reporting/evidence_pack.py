@@ -21,6 +21,7 @@ from reporting.errors import ReportError
 from reporting.evidence import PackFormat, Subject, assemble, pick_version
 from reporting.regimes import calendar
 from reporting.render import languages, pdf
+from reporting.transfer import dossier_for_bundle
 
 MANIFEST_FORMAT = "seawall.evidence_manifest/v1"
 MANIFEST, SIGNATURE, DOCUMENT = "manifest.json", "pack.sig", "pack.json"
@@ -76,22 +77,13 @@ def build_pack(request: PackRequest, progress=None) -> Path:
         found = sources.checkpoint(request.checkpoints or store / "checkpoints")
         (evidence if isinstance(found, sources.Evidence) else gaps).append(found)
     with progress.step("Transfer: what crossed the border for this model"):
-        found = transfer_evidence(request, bundle)
-        (evidence if isinstance(found, sources.Evidence) else gaps).append(found)
+        evidence.append(dossier_for_bundle(bundle, region=request.region, catalogue=catalogue))
     subject = Subject(request.model, version, request.region, str(bundle),
                       tags.get(MANIFEST_TAG, ""))
     doc = assemble(subject, period, evidence, gaps, calendar(irb=request.irb))
     target = request.out / f"evidence-{request.model}-v{version}-{period.label}"
     with progress.step(f"Pack: rendering and signing {target}"):
         return _write(target, doc, evidence, langs, request)
-
-
-def transfer_evidence(request: PackRequest, bundle: Path):
-    """The transfer dossier's facts for the border this model's training crossed, if any."""
-    from reporting.transfer import dossier_for_bundle
-
-    return dossier_for_bundle(bundle, home=request.home, region=request.region,
-                              catalogue=request.catalogue)
 
 
 def _write(target: Path, doc: dict, evidence: list, langs: list[str],

@@ -64,6 +64,12 @@ def reporting_period(label: str, jurisdiction: str) -> Period:
                   start.isoformat(timespec="microseconds"), end.isoformat(timespec="microseconds"))
 
 
+def quarter_of(when: datetime, jurisdiction: str) -> str:
+    """The reporting quarter (`2026Q4`) `when` falls in, in the jurisdiction's time zone."""
+    local = when.astimezone(ZoneInfo(TIMEZONES.get(jurisdiction, "UTC")))
+    return f"{local.year}Q{(local.month - 1) // 3 + 1}"
+
+
 def as_json(doc: object) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
 
@@ -75,7 +81,9 @@ def registry_entry(registry, model: str, region: str, manifest_tag: str) -> tupl
         known = ", ".join(registry.model_names()) or "none"
         raise ReportError(f"model {model!r}: not in region {region}'s registry (models: {known})")
     aliases = registry.aliases(model)
-    entry = {"model": model, "region": region, "registry": registry.tracking_uri.split("?")[0],
+    from artifacts.registry.mlflow_registry import redact
+
+    entry = {"model": model, "region": region, "registry": redact(registry.tracking_uri),
              "versions": [{"version": v, "aliases": sorted(a for a, t in aliases.items()
                                                            if t == v),
                            "tags": {k: t for k, t in sorted(tags.items())

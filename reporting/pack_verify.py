@@ -15,6 +15,8 @@ from pathlib import Path
 
 import model_signing
 
+from artifacts.bundle import sha256_file
+from artifacts.signing.signature import SignatureFormatError, read_signature
 from reporting.errors import ReportError
 from reporting.evidence_pack import DOCUMENT, MANIFEST, SIGNATURE, manifest_of
 
@@ -65,24 +67,16 @@ def verify_pack(pack: Path, public_key: Path) -> PackVerification:
 def _changed_since_signing(pack: Path) -> list[str]:
     """Files whose digest differs from the one the signed statement holds, read from the
     statement itself (the signature over it is checked by the library, not here)."""
-    import base64
-
     try:
-        envelope = json.loads((pack / SIGNATURE).read_bytes())["dsseEnvelope"]
-        statement = json.loads(base64.b64decode(envelope["payload"]))
-        signed = {r["name"]: r["digest"] for r in statement["predicate"]["resources"]}
-    except (OSError, ValueError, KeyError, TypeError):
+        signed = {name: digests[0][2] for name, digests in
+                  read_signature(pack / SIGNATURE).resources().items()}
+    except (SignatureFormatError, KeyError, TypeError):
         return []
     actual = manifest_of(pack)["files"]
-    actual[MANIFEST] = {"sha256": _sha256(pack / MANIFEST)}
+    if (pack / MANIFEST).is_file():
+        actual[MANIFEST] = {"sha256": sha256_file(pack / MANIFEST)}
     return sorted({*(n for n in signed if actual.get(n, {}).get("sha256") != signed[n]),
                    *(n for n in actual if n not in signed)})
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
 def _signature(pack: Path, public_key: Path) -> list[str]:

@@ -8,6 +8,7 @@ after the other in Markdown). Files are written to a temp name, then renamed int
 
 from __future__ import annotations
 
+import enum
 import os
 import secrets
 from pathlib import Path
@@ -103,11 +104,12 @@ def write_atomically(target: Path, data: bytes) -> Path:
     return target
 
 
-def parse_formats(text: str) -> list[CardFormat]:
+def parse_formats(text: str, kind: type[enum.Enum] = CardFormat) -> list:
+    """`html,pdf` as a list of `kind` (a card's formats, or a pack's)."""
     try:
-        return [CardFormat(part.strip()) for part in text.split(",") if part.strip()]
+        return [kind(part.strip()) for part in text.split(",") if part.strip()]
     except ValueError:
         raise ReportError(f"--format {text!r}: each format is one of "
-                          f"{', '.join(f.value for f in CardFormat)}") from None
+                          f"{', '.join(f.value for f in kind)}") from None
 
 

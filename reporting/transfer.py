@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from artifacts.errors import ArtifactError
 from reporting.errors import ReportError
-from reporting.evidence_sources import Evidence, Gap, Period, as_json, reporting_period
+from reporting.evidence_sources import Evidence, Period, as_json, reporting_period
 
 DOSSIER_FORMAT = "seawall.transfer_dossier/v1"
 FILING_DAYS = 60
@@ -136,12 +136,9 @@ def _dossier(origin, target, bounds: Period, within: list[dict], first: date,
     }
 
 
-def dossier_for_bundle(bundle: Path, *, home: Path, region: str, catalogue: Path | None
-                       ) -> Evidence | Gap:
+def dossier_for_bundle(bundle: Path, *, region: str, catalogue) -> Evidence:
     """The evidence pack's piece: what crossed for this bundle (or that nothing did)."""
-    from regions import load_catalogue
-
-    record = crossing(bundle, load_catalogue(catalogue), None)
+    record = crossing(bundle, catalogue, None)
     if record is None:
         return Evidence("transfer.json", "Cross-border transfer: none (trained onshore)",
                         ("transfer-dossier",), as_json({"crossed": False}), {"crossed": False},

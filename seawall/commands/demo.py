@@ -86,13 +86,12 @@ def _model_card(bundle: Path, verification, home: Path) -> None:
 def _evidence_pack(model: str, catalogue: Catalogue, home: Path) -> None:
     """The signed evidence pack for this quarter (Hanoi time), when the demo's decisions were
     made."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+    from datetime import UTC, datetime
 
     from reporting.evidence_pack import PackRequest, build_pack
+    from reporting.evidence_sources import quarter_of
 
-    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
-    quarter = f"{now.year}Q{(now.month - 1) // 3 + 1}"
+    quarter = quarter_of(datetime.now(UTC), catalogue.get(ONSHORE).jurisdiction)
     pack = build_pack(PackRequest(model=model, region=ONSHORE, period=quarter, home=home,
                                   out=home / "reports", lang="vi",
                                   catalogue=catalogue.directory))

@@ -115,10 +115,10 @@ def evidence(
     """Write and sign the model file (hồ sơ mô hình) for a period: registry, card facts,
     verification, decision-log counts and chain points, checkpoints, transfer record, organised
     by Circular 13's appendices or Circular 83/2025's articles; every gap in red."""
-    from reporting.evidence import PackFormat
+    from reporting import PackFormat, parse_formats
     from reporting.evidence_pack import PackRequest, build_pack
 
-    formats = _formats(fmt, PackFormat)
+    formats = tuple(parse_formats(fmt, PackFormat))
     pack = build_pack(PackRequest(
         model=model, region=region, period=period, home=home, out=out, version=version,
         lang=lang, formats=formats, catalogue=catalogue, decision_log=decision_log,
@@ -170,20 +170,10 @@ def transfer(
     recorded and signed at training, the bundles that came back), with the 60-day filing
     deadline; the assessment fields are left for the officer."""
     from regions import load_catalogue
-    from reporting.evidence import PackFormat
-    from reporting.transfer_write import write_dossier
+    from reporting import PackFormat, parse_formats, write_dossier
 
     for path in write_dossier(home=home, catalogue=load_catalogue(catalogue), sender=sender,
                               receiver=receiver, period=period, lang=lang,
-                              formats=_formats(fmt, PackFormat), out=out):
+                              formats=tuple(parse_formats(fmt, PackFormat)), out=out):
         console.print(f"[green]✓[/] {path}", soft_wrap=True)
 
-
-def _formats(text: str, kind):
-    from reporting import ReportError
-
-    try:
-        return tuple(kind(part.strip()) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise ReportError(f"--format {text!r}: each format is one of "
-                          f"{', '.join(f.value for f in kind)}") from None

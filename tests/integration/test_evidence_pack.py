@@ -203,11 +203,11 @@ def test_an_offshore_region_has_no_pack(region, serving):
 def training_quarter(serving) -> str:
     """The quarter (Hanoi time) the champion was trained in: the fixture trains it today."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
+
+    from reporting.evidence_sources import quarter_of
 
     card = json.loads((serving.champion / "model_card.json").read_text())
-    day = datetime.fromisoformat(card["created_at"]).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+    return quarter_of(datetime.fromisoformat(card["created_at"]), "VN")
 
 
 def dossier(region, serving, period=None, **kw):
