@@ -27,11 +27,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from artifacts.factory import TrainRequest, build_candidate, synthesize
+from serve_startup import signed_bundle
+
 from artifacts.ledger import Decision, open_store
 from artifacts.registry import import_bundle
-from artifacts.signing import Method, SignRequest, add_signer, ensure_local_key, sign_bundle
-from regions import PACKAGED_CATALOGUE, load_catalogue, region_home
+from regions import load_catalogue, region_home
 from reporting.evidence_pack import PackRequest, build_pack
 
 REGION = "onshore-hn"
@@ -39,17 +39,8 @@ START = datetime(2026, 9, 30, 17, tzinfo=UTC)  # 2026Q4 starts here in Hanoi tim
 
 
 def set_up(root: Path, decisions: int) -> tuple[Path, Path, str]:
-    home, catalogue = root / "home", root / "catalogue"
-    shutil.copytree(PACKAGED_CATALOGUE, catalogue)
-    data = root / "credit.csv"
-    synthesize(rows=2000, seed=7).to_csv(data, index=False)
-    bundle = build_candidate(TrainRequest(region="offshore-sg", home=root / "offshore",
-                                          data=data)).bundle
-    sign_bundle(SignRequest(bundle=bundle, method=Method.KEY, home=home))
-    key = ensure_local_key(home)
-    add_signer(catalogue / "trust" / f"{REGION}.yaml", REGION, {
-        "name": "bench", "kind": "key", "fingerprint": key.fingerprint,
-        "public_key": key.public.read_text(), "purposes": ["import", "serve"]})
+    bundle, catalogue = signed_bundle(root)
+    home = root / "home"
     imported = import_bundle(bundle, catalogue=load_catalogue(catalogue), region=REGION,
                              home=home)
     store = open_store(str(region_home(home, REGION) / "decisions.db"))

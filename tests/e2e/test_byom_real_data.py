@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -33,10 +34,10 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "integration" / "service"))
 from server_helpers import start  # noqa: E402
+from signing_helpers import trust_key  # noqa: E402
 from test_cli import run  # noqa: E402
 
 from artifacts.bundle import Manifest  # noqa: E402
-from artifacts.signing import add_signer, ensure_local_key  # noqa: E402
 from regions import PACKAGED_CATALOGUE  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -62,13 +63,8 @@ def world(tmp_path_factory):
     """A home whose onshore-hn trusts the developer's key, and a catalogue copy."""
     root = tmp_path_factory.mktemp("byom")
     catalogue = root / "catalogue"
-    import shutil
-
     shutil.copytree(PACKAGED_CATALOGUE, catalogue)
-    key = ensure_local_key(root / "home")
-    add_signer(catalogue / "trust" / "onshore-hn.yaml", "onshore-hn", {
-        "name": "model-development", "kind": "key", "fingerprint": key.fingerprint,
-        "public_key": key.public.read_text(), "purposes": ["import", "serve"]})
+    trust_key(catalogue, "onshore-hn", root / "home", name="model-development")
     return root, catalogue
 
 
