@@ -93,7 +93,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 why = e.diagnostics() if isinstance(e, SeawallError) else str(e)
                 models.failures.append(f"checkpoints: {why}")
                 log.error("not ready: checkpoints: %s", why)
-            else:
+            else:  # the first note covers the log as found, before any request is answered
+                try:
+                    await asyncio.to_thread(checkpointer.sign_now)
+                except (SeawallError, OSError) as e:
+                    log.error("no checkpoint signed at start-up: %s", e)
                 signing = asyncio.create_task(checkpointer.run())
         state.update(models=models, writer=writer, checkpointer=checkpointer)
         app.state.decision_writer = writer  # for operators' tools and tests: its pid, problem

@@ -92,11 +92,12 @@ class Checkpointer:
             store.close()
 
     async def run(self) -> None:
-        """Sign every `interval` seconds until cancelled; a failure is logged and retried."""
+        """Sign every `interval` seconds until cancelled (the service signs its first note at
+        start-up, before this starts); a failure is logged and retried."""
         while True:
+            await asyncio.sleep(self.interval)
             try:
                 await asyncio.to_thread(self.sign_now)
             except (SeawallError, OSError) as e:
                 log.error("checkpoint not signed: %s", e)
-            await asyncio.sleep(self.interval)
 
