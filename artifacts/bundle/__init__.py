@@ -34,6 +34,8 @@ _EXPORTS = {
     "OnnxScorer": "artifacts.bundle.scoring",
     "Output": "artifacts.bundle.contract",
     "PARITY_TOLERANCE": "artifacts.bundle.parity",
+    "PROFILE_FILE": "artifacts.bundle.reference_profile",
+    "ReferenceProfile": "artifacts.bundle.reference_profile",
     "ParityReport": "artifacts.bundle.parity",
     "ReasonCodes": "artifacts.bundle.reason_codes",
     "SIGNATURE": "artifacts.bundle.manifest",

@@ -135,9 +135,14 @@ def _grid(n: int, min_cell: int) -> np.ndarray:
     return levels[(levels * n >= min_cell) & ((1 - levels) * n >= min_cell)]
 
 
+def category_labels(values: np.ndarray) -> np.ndarray:
+    """Categories as the profile counts them: text, with None, NaN and "" as "(missing)"."""
+    return np.array([MISSING if v is None or v != v or v == "" else str(v) for v in values],
+                    dtype=object)
+
+
 def categorical_profile(values: np.ndarray, min_cell: int = MIN_CELL) -> CategoricalProfile:
-    labels = np.array([MISSING if v is None or v != v else str(v) for v in values], dtype=object)
-    names, counts = np.unique(labels, return_counts=True)
+    names, counts = np.unique(category_labels(values), return_counts=True)
     kept = {str(n): int(c) for n, c in zip(names, counts, strict=True) if c >= min_cell}
     rare = int(counts[counts < min_cell].sum())
     if rare >= min_cell or not kept:

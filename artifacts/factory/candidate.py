@@ -19,6 +19,7 @@ from typing import ContextManager, Protocol
 import numpy as np
 
 from artifacts.bundle import (
+    PROFILE_FILE,
     Contract,
     OnnxScorer,
     Output,
@@ -37,6 +38,7 @@ from artifacts.factory.documents import build_golden_set, build_reason_codes, co
 from artifacts.factory.export import TARGET_OPSET, OnnxExport, check_parity, export_pipeline
 from artifacts.factory.loaders import Dataset, load_dataset, read_header
 from artifacts.factory.model_card import build_model_card
+from artifacts.factory.profile import reference_profile
 from artifacts.factory.scorecard import SCORECARD_FILE, points_table
 from artifacts.factory.spec import EMBEDDED_SPEC, DatasetSpec, load_spec
 from artifacts.factory.synthetic import DEFAULT_ROWS, DEFAULT_SEED, write_synthetic_csv
@@ -179,6 +181,7 @@ def _record(dest: Destination, region: Region, dataset: Dataset, trained: Traine
                             model_sha256=sha256_bytes(exported.model),
                             contract_version=contract.version, parity=parity,
                             created_at=created_at)
+    profile = reference_profile(dataset, trained, contract, seed=dest.seed)
     git_sha, lock_sha = lineage.git_revision(), lineage.lock_sha256()
     tags = {"seawall.git_sha": git_sha, "seawall.data_sha256": dataset.sha256,
             "seawall.spec_sha256": dataset.spec.sha256, "seawall.lock_sha256": lock_sha,
@@ -203,6 +206,7 @@ def _record(dest: Destination, region: Region, dataset: Dataset, trained: Traine
             stage.write("reason_codes.json", to_json(reasons.to_dict()))
             stage.write("golden_set.json", to_json(golden.to_json()))
             stage.write("model_card.json", to_json(card.to_json()))
+            stage.write(PROFILE_FILE, to_json(profile.to_json()))
             table = points_table(trained.pipeline, default_column=contract.output.column)
             if table is not None:  # a WoE scorecard: its points per bin, signed with the rest
                 stage.write(SCORECARD_FILE, to_json(table))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from signing_helpers import rewrite, trust_key
 
-from artifacts.bundle import CONTENT_FILES, MANIFEST, SIGNATURE
+from artifacts.bundle import CONTENT_FILES, MANIFEST, PROFILE_FILE, SIGNATURE
 from artifacts.signing import Method, SignRequest, sign_bundle, verify_bundle
 from regions import load_catalogue
 
@@ -45,7 +45,7 @@ def test_the_clean_bundle_passes_every_check(signed):
     assert report.signer.trusted_as == "offshore-release"
 
 
-@pytest.mark.parametrize("name", [*CONTENT_FILES, MANIFEST])
+@pytest.mark.parametrize("name", [*CONTENT_FILES, PROFILE_FILE, MANIFEST])
 def test_flipping_one_byte_of_any_file_is_rejected_naming_it(signed, name):
     bundle, _, verify = signed
     data = bytearray((bundle / name).read_bytes())

@@ -12,10 +12,12 @@ from mlflow.tracking import MlflowClient
 
 from artifacts.bundle import (
     CONTENT_FILES,
+    PROFILE_FILE,
     Contract,
     GoldenSet,
     ModelRef,
     OnnxScorer,
+    ReferenceProfile,
     StagedBundle,
     golden_feeds,
     load_bundle,
@@ -97,6 +99,25 @@ def test_bundle_holds_every_file_with_matching_digests(trained):
     assert card["risk_tier"] == "high" and card["limitations"]
     assert "SEX" in card["data"]["excluded"] and "SEX" not in card["data"]["features"]
     assert not any(p.name.startswith(".") for p in candidate.bundle.parent.iterdir())
+
+
+def test_the_signed_reference_profile_describes_the_validation_rows(trained):
+    candidate, _, _ = trained
+    bundle = load_bundle(candidate.bundle)
+    assert PROFILE_FILE in bundle.manifest.files  # digested, so signed with the rest
+    profile = ReferenceProfile.from_json(bundle.document(PROFILE_FILE), source=PROFILE_FILE)
+    valid = candidate.trained.split.valid
+    assert profile.rows == len(valid) and profile.source == "validation"
+    assert profile.auc.auc == pytest.approx(candidate.trained.valid.auc, abs=1e-12)
+    assert profile.auc.low < profile.auc.auc < profile.auc.high
+    assert sum(profile.score.counts) == len(valid)
+    contract = Contract.from_dict(bundle.document("contract.json"))
+    assert set(profile.features) == set(contract.names)
+    shipped = [c for f in profile.features.values() if f.numeric for c in f.numeric.counts if c]
+    shipped += [c for f in profile.features.values() if f.categorical
+                for c in f.categorical.categories.values()]
+    assert min(shipped) >= profile.min_cell  # aggregates only: no small cell leaves
+    assert [d.decile for d in profile.calibration] == list(range(1, 11))
 
 
 def test_golden_set_replays_on_onnxruntime_with_identical_reasons(trained):
