@@ -19,8 +19,8 @@ from scipy import stats
 from artifacts.bundle.reference_profile import bin_counts
 from monitoring.results import DetectorResult, verdict
 
-__all__ = ["bin_counts", "psi", "psi_critical", "psi_test", "ks_statistic", "ks_p_value",
-           "ks_test", "ks_from_grid", "wasserstein", "wasserstein_from_grid",
+__all__ = ["bin_counts", "compare_samples", "psi", "psi_critical", "psi_test", "ks_statistic",
+           "ks_p_value", "ks_test", "ks_from_grid", "wasserstein", "wasserstein_from_grid",
            "wasserstein_result"]
 
 EPS = 1e-6  # as the notes' psi_from_scratch: keeps log() finite when a window bin is empty
@@ -76,9 +76,47 @@ def psi_test(subject: str, reference: np.ndarray, window: np.ndarray, *,
                 "bins": attribution})
 
 
+def compare_samples(subject: str, reference: np.ndarray, window: np.ndarray, *,
+                    bins: int = 10, detector: str = "csi", alert: float = PSI_ALERT,
+                    alpha: float = ALPHA) -> tuple[DetectorResult, DetectorResult]:
+    """PSI over the reference's deciles and the exact KS of two raw samples (a baseline window
+    and this one), each sorted once: the bins and both CDFs are searches in the sorted copies.
+    Missing values (NaN) are a bin of their own and take no part in KS."""
+    a, b = _sorted_present(reference), _sorted_present(window)
+    levels = np.linspace(0, 1, bins + 1)[1:-1]
+    edges = np.unique(_sorted_quantiles(a, levels)) if len(a) else np.zeros(0)
+
+    def counts(s: np.ndarray, total: int) -> np.ndarray:
+        inside = np.diff(np.searchsorted(s, edges, side="left"), prepend=0, append=len(s))
+        return np.append(inside, total - len(s))
+
+    drift = psi_test(subject, counts(a, len(reference)), counts(b, len(window)),
+                     detector=detector, alert=alert, alpha=alpha)
+    if not (len(a) and len(b)):
+        return drift, _ks_result(subject, 0.0, len(a), len(b), alpha)
+    return drift, _ks_result(subject, _ks_sorted(a, b), len(a), len(b), alpha)
+
+
+def _sorted_present(values: np.ndarray) -> np.ndarray:
+    s = np.sort(np.asarray(values, dtype=np.float64))
+    return s[:np.searchsorted(s, np.inf, side="right")]  # NaN sorts after +inf
+
+
+def _sorted_quantiles(s: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """numpy.quantile's default (linear) method, on an already sorted array."""
+    at = levels * (len(s) - 1)
+    low = np.floor(at).astype(np.int64)
+    high = np.minimum(low + 1, len(s) - 1)
+    return s[low] + (at - low) * (s[high] - s[low])
+
+
 def ks_statistic(a: np.ndarray, b: np.ndarray) -> float:
     """sup |F_a - F_b| (eq. 38.6) over the pooled sample, as scipy.stats.ks_2samp."""
     a, b = np.sort(np.asarray(a, dtype=np.float64)), np.sort(np.asarray(b, dtype=np.float64))
+    return _ks_sorted(a, b)
+
+
+def _ks_sorted(a: np.ndarray, b: np.ndarray) -> float:
     pooled = np.concatenate([a, b])
     f_a = np.searchsorted(a, pooled, side="right") / len(a)
     f_b = np.searchsorted(b, pooled, side="right") / len(b)

@@ -22,6 +22,7 @@ from seawall.commands import (
     decisions,
     demo,
     infra,
+    monitor,
     regions,
     report,
     secrets,
@@ -47,6 +48,7 @@ app.add_typer(infra.app, name="infra")
 app.add_typer(auth.app, name="auth")
 app.add_typer(spec.app, name="spec")
 app.add_typer(report.app, name="report")
+app.add_typer(monitor.app, name="monitor")
 app.command("train")(train.train)
 app.command("package")(train.package)
 app.command("sign")(sign.sign)

@@ -26,7 +26,7 @@ ALLOWED = {
     "artifacts.factory": {"artifacts", "artifacts.bundle", "artifacts.registry", "regions"},
     "service": {"artifacts", "artifacts.bundle", "artifacts.signing", "artifacts.ledger",
                 "regions"},
-    "monitoring": {"artifacts", "artifacts.bundle", "regions"},
+    "monitoring": {"artifacts", "artifacts.bundle", "artifacts.ledger", "regions"},
     "reporting": {"artifacts", "artifacts.bundle", "artifacts.signing", "artifacts.registry",
                   "artifacts.ledger", "monitoring", "regions"},
     "infra": {"artifacts", "artifacts.bundle", "regions"},

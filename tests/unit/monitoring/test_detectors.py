@@ -24,7 +24,7 @@ from monitoring import (
     psi_test,
     wasserstein,
 )
-from monitoring.drift import bin_counts, ks_p_value, ks_statistic
+from monitoring.drift import bin_counts, compare_samples, ks_p_value, ks_statistic
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 samples = arrays(np.float64, st.integers(1, 300), elements=finite)
@@ -209,3 +209,22 @@ def test_benjamini_hochberg_is_its_definition(p, q):
     passing = [k for k in range(1, m + 1) if ordered[k - 1] <= k * q / m]
     cut = ordered[max(passing) - 1] if passing else -1.0
     assert (benjamini_hochberg(p, q) == (p <= cut)).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, st.integers(1, 300),
+              elements=st.one_of(st.integers(-5, 5).map(float), st.floats(-1e3, 1e3),
+                                 st.just(np.nan))),
+       arrays(np.float64, st.integers(1, 300),
+              elements=st.one_of(st.integers(-5, 5).map(float), st.just(np.nan))))
+def test_comparing_two_samples_is_binning_and_scipy(ref, win):
+    drift, ks = compare_samples("x", ref, win)
+    present_ref, present_win = ref[~np.isnan(ref)], win[~np.isnan(win)]
+    if len(present_ref):
+        edges = np.unique(np.quantile(present_ref, np.linspace(0, 1, 11)[1:-1]))
+        value, _ = psi(bin_counts(ref, edges), bin_counts(win, edges))
+        assert drift.statistic == pytest.approx(value, abs=1e-12)
+    if len(present_ref) and len(present_win):
+        assert ks.statistic == pytest.approx(
+            stats.ks_2samp(present_ref, present_win).statistic, abs=1e-12)
+    assert drift.n_reference == len(ref) and drift.n_window == len(win)

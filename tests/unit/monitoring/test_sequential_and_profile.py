@@ -27,6 +27,7 @@ from monitoring import (
     psi_test,
 )
 from monitoring.sequential import expected_run_length, ph_statistic
+from monitoring.window import NumericWindow
 
 
 class NotesPageHinkley:  # design notes 38.4.3, verbatim
@@ -153,3 +154,22 @@ def test_the_profile_round_trips_as_a_document():
     assert again == profile
     assert profile.auc.low < profile.auc.auc < profile.auc.high
     assert len(profile.calibration) == 10 and profile.pca.features == ["x0", "x1", "x2"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.float64, st.integers(30, 400),
+              elements=st.one_of(st.integers(-5, 5).map(float), st.floats(-50, 50))),
+       arrays(np.float64, st.integers(0, 300),
+              elements=st.one_of(st.integers(-6, 6).map(float), st.just(np.nan))),
+       st.integers(1, 5))
+def test_a_window_read_in_chunks_counts_as_read_whole(reference, window, chunks):
+    profile = numeric_profile(reference, min_cell=5)
+    whole, parts = NumericWindow("x", profile), NumericWindow("x", profile)
+    whole.add(window)
+    for piece in np.array_split(window, chunks):
+        parts.add(piece)
+    assert (whole.counts == parts.counts).all() and (whole.at_or_below == parts.at_or_below).all()
+    present = window[~np.isnan(window)]
+    grid = np.asarray(profile.quantiles)
+    assert (whole.at_or_below == (present[:, None] <= grid[None, :]).sum(axis=0)).all()
+    assert whole.counts.sum() == len(window)
