@@ -26,6 +26,8 @@ __all__ = ["bin_counts", "compare_samples", "psi", "psi_critical", "psi_test", "
 EPS = 1e-6  # as the notes' psi_from_scratch: keeps log() finite when a window bin is empty
 PSI_ALERT = 0.10  # Siddiqi's "investigate"; 0.25 is "material" (the governed file has both)
 ALPHA = 0.05
+MIN_EXPECTED = 5  # rows expected in the smallest reference bin before PSI says anything
+MIN_ROWS_W1 = 100  # rows before Wasserstein-1 is held to a fixed threshold
 
 
 def psi(reference: np.ndarray, window: np.ndarray) -> tuple[float, np.ndarray]:
@@ -71,9 +73,17 @@ def psi_test(subject: str, reference: np.ndarray, window: np.ndarray, *,
     return DetectorResult(
         detector=detector, subject=subject, statistic=value, threshold=max(alert, critical),
         n_reference=n_ref, n_window=n_win, p_value=p_value,
-        verdict=verdict(value, max(alert, critical), enough=n_win > 0),
+        verdict=verdict(value, max(alert, critical), enough=_expected_counts_suffice(
+            reference, n_win)),
         detail={"business_threshold": alert, "size_critical": critical, "alpha": alpha,
                 "bins": attribution})
+
+
+def _expected_counts_suffice(reference: np.ndarray, n_window: int) -> bool:
+    """The chi-square reading of PSI needs about 5 expected rows in every reference bin
+    (Cochran's rule); with fewer, the empty bins alone make PSI large."""
+    shares = reference[reference > 0] / max(reference.sum(), 1)
+    return n_window > 0 and bool(len(shares)) and n_window * shares.min() >= MIN_EXPECTED
 
 
 def compare_samples(subject: str, reference: np.ndarray, window: np.ndarray, *,
@@ -189,5 +199,6 @@ def wasserstein_result(subject: str, distance: float, n_ref: int, n_win: int, *,
     """W1 against a governed threshold in the score's own unit (points or probability)."""
     return DetectorResult(detector="wasserstein", subject=subject, statistic=distance,
                           threshold=threshold, n_reference=n_ref, n_window=n_win,
-                          verdict=verdict(distance, threshold, enough=n_ref > 0 and n_win > 0),
+                          verdict=verdict(distance, threshold,
+                                          enough=n_ref > 0 and n_win >= MIN_ROWS_W1),
                           detail={"unit": unit})

@@ -49,6 +49,7 @@ class NextBusinessDay:
 @dataclass(frozen=True, kw_only=True)
 class ForTheReport:
     score_psi: float = 0.10
+    score_wasserstein: float = 0.01  # in probability of default: one percentage point
     auc_trend_per_week: float = -0.005
     cohort_psi: float = 0.10
 
@@ -119,9 +120,11 @@ def _check(plan: MonitoringPlan, source: str) -> None:
     if not 0 < plan.p2.score_psi < plan.p1.score_psi:
         fail("p2.score_psi", f"must be positive and below p1.score_psi ({plan.p1.score_psi}): "
                              "P2 is the band under P1")
-    if plan.p2.cohort_psi <= 0 or plan.p1.top_feature_csi <= 0:
-        fail("p2.cohort_psi" if plan.p2.cohort_psi <= 0 else "p1.top_feature_csi",
-             "must be positive")
+    for field, value in (("p2.cohort_psi", plan.p2.cohort_psi),
+                         ("p2.score_wasserstein", plan.p2.score_wasserstein),
+                         ("p1.top_feature_csi", plan.p1.top_feature_csi)):
+        if not value > 0:
+            fail(field, f"must be positive (got {value})")
     if plan.p2.auc_trend_per_week >= 0:
         fail("p2.auc_trend_per_week", "must be negative (a falling AUC is the trend reported)")
     for field, url in (("receivers.page", plan.receivers.page),

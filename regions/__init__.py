@@ -27,7 +27,7 @@ from regions.errors import (
     SecretError,
     Verdict,
 )
-from regions.home import region_home
+from regions.home import region_home, timezone_of
 from regions.residency import check_data_classes, cross_border_ranges, require_tier
 from regions.secrets import (
     SECRETS_ENV,
@@ -67,4 +67,5 @@ __all__ = [
     "region_home",
     "require_tier",
     "resolve_secret",
+    "timezone_of",
 ]

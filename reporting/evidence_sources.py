@@ -18,11 +18,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from artifacts.errors import ArtifactError
+from regions import timezone_of
 from reporting.errors import ReportError
 from reporting.regimes import period as parse_period
 
 # Where a jurisdiction's reporting periods start and end (a quarter is the bank's quarter).
-TIMEZONES = {"VN": "Asia/Ho_Chi_Minh", "SG": "Asia/Singapore"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Period:
 def reporting_period(label: str, jurisdiction: str) -> Period:
     """The period's days in the region's time zone, and its bounds as `decided_at` strings."""
     first, last = parse_period(label)
-    zone = ZoneInfo(TIMEZONES.get(jurisdiction, "UTC"))
+    zone = ZoneInfo(timezone_of(jurisdiction))
     utc = ZoneInfo("UTC")
     start = datetime.combine(first, time(), zone).astimezone(utc)
     end = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(utc)
@@ -66,7 +66,7 @@ def reporting_period(label: str, jurisdiction: str) -> Period:
 
 def quarter_of(when: datetime, jurisdiction: str) -> str:
     """The reporting quarter (`2026Q4`) `when` falls in, in the jurisdiction's time zone."""
-    local = when.astimezone(ZoneInfo(TIMEZONES.get(jurisdiction, "UTC")))
+    local = when.astimezone(ZoneInfo(timezone_of(jurisdiction)))
     return f"{local.year}Q{(local.month - 1) // 3 + 1}"
 
 

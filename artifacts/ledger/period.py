@@ -89,6 +89,10 @@ def point_sql(mark: str) -> str:
 
 
 HEAD_SQL = "SELECT seq, hash, decided_at FROM decisions ORDER BY seq DESC LIMIT 1"
+# one model version and role over [start, end): a range of the period index, in its order
+SCORES_SQL = ("SELECT decided_at, probability FROM decisions WHERE model_name = ? AND "
+              "model_version = ? AND role = ? AND decided_at >= ? AND decided_at < ? "
+              "ORDER BY decided_at")
 
 
 def summarise(model_name: str, start: str, end: str, rows: list, point, head, span

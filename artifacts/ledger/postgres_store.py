@@ -19,6 +19,7 @@ from artifacts.errors import LedgerError
 from artifacts.ledger.period import (
     HEAD_SQL,
     PG_INDEX,
+    SCORES_SQL,
     PeriodSummary,
     grouped_rows,
     point_sql,
@@ -123,6 +124,16 @@ class PostgresStore:
         except psycopg.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log "
                                    f"({_first_line(e)})") from None
+
+    def scores(self, model_name: str, version: str, role: str, start: str, end: str
+               ) -> list[tuple[str, float]]:
+        try:
+            with self.db.cursor(row_factory=tuple_row) as cur:
+                return cur.execute(SCORES_SQL.replace("?", "%s"),
+                                   (model_name, version, role, start, end)).fetchall()
+        except psycopg.Error as e:
+            raise LedgerError(f"{self.location}: cannot read the decision log "
+                              f"({_first_line(e)})") from None
 
     def close(self) -> None:
         self.db.close()

@@ -19,6 +19,7 @@ from artifacts.errors import LedgerError
 from artifacts.ledger.period import (
     HEAD_SQL,
     INDEX,
+    SCORES_SQL,
     PeriodSummary,
     grouped_rows,
     point_sql,
@@ -128,6 +129,14 @@ class SqliteStore:
             return summarise(model_name, start, end, rows,
                              lambda seq: one(point_sql("?"), (seq,)) or None,
                              one(HEAD_SQL, ()) or None, span)
+        except sqlite3.Error as e:
+            raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
+
+    def scores(self, model_name: str, version: str, role: str, start: str, end: str
+               ) -> list[tuple[str, float]]:
+        try:
+            return [tuple(r) for r in self.db.execute(SCORES_SQL, (model_name, version, role,
+                                                                   start, end))]
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
 

@@ -30,6 +30,12 @@ class DecisionStore(Protocol):
         """`model_name`'s decisions with `start <= decided_at < end`, from the index."""
         ...
 
+    def scores(self, model_name: str, version: str, role: str, start: str, end: str
+               ) -> list[tuple[str, float]]:
+        """(decided_at, probability) of one version and role over [start, end), in time order,
+        from the same index."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -99,6 +105,12 @@ class InMemoryStore:
         times = [r.decision.decided_at for r in self.logged if r.decision.model_name == model_name]
         span = (min(times), max(times)) if times else None
         return summarise(model_name, start, end, rows, by_seq.get, head, span)
+
+    def scores(self, model_name: str, version: str, role: str, start: str, end: str
+               ) -> list[tuple[str, float]]:
+        return sorted((r.decision.decided_at, r.decision.probability) for r in self.logged
+                      if (r.decision.model_name, r.decision.model_version, r.decision.role)
+                      == (model_name, version, role) and start <= r.decision.decided_at < end)
 
     def close(self) -> None:
         pass

@@ -69,6 +69,7 @@ def demo(home: HomeOption = DEFAULT_HOME) -> None:
     console.rule("For the compliance officer: the model card and the model file, in Vietnamese")
     _model_card(imported.bundle, copy, home)
     _evidence_pack(imported.model_name, catalogue, home)
+    _monitor(imported.model_name, catalogue, home)
 
 
 def _model_card(bundle: Path, verification, home: Path) -> None:
@@ -99,6 +100,22 @@ def _evidence_pack(model: str, catalogue: Catalogue, home: Path) -> None:
         console.print(f"[green]✓[/] {path}")
     console.print(f"  The signed model file for {quarter}, gaps in red: {pack}\n"
                   f"  (seawall report verify {pack} --home {home})", soft_wrap=True)
+
+
+def _monitor(model: str, catalogue: Catalogue, home: Path) -> None:
+    """Today's demo traffic (Hanoi days) against the bundle's signed reference profile."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from monitoring.run import MonitorRequest, run_monitor
+    from regions import timezone_of
+    from seawall.commands.monitor import print_report
+
+    console.rule(f"For the model owner: monitoring today's decisions in {ONSHORE}")
+    today = datetime.now(ZoneInfo(timezone_of(catalogue.get(ONSHORE).jurisdiction))).date()
+    report, path = run_monitor(MonitorRequest(region=ONSHORE, window=f"{today}..{today}",
+                                              home=home, catalogue=catalogue, model=model))
+    print_report(report, path)
 
 
 def _demo_catalogue(home: Path) -> Catalogue:

@@ -95,6 +95,11 @@ def _traffic(url: str, bundle: Path, token: str) -> str:
         for i, r in enumerate(predicted.json()["results"]):
             console.print(f"POST /predict row {i} -> probability of default "
                           f"{r['probability_of_default']:.4f}")
+        day = [dict(zip(golden["columns"], r)) for r in golden["rows"]]
+        for first in range(0, len(day), 500):  # a day's applications, for the monitor
+            c.post("/predict", json={"rows": day[first:first + 500]}).raise_for_status()
+        console.print(f"POST /predict x{-(-len(day) // 500)} -> {len(day):,} more applications "
+                      "(the golden set's rows: the model's own population)")
         scored = c.post("/score", json={"rows": rows[:1]}).json()["results"][0]
         console.print(f"POST /score -> {scored['score']:.1f} points")
         for reason in scored["reasons"]:

@@ -6,14 +6,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from monitoring.alerts import prometheus_rules
 from monitoring.plan import load_plan
 from monitoring.rules_files import write_rule_files
-from seawall._console import console
+from monitoring.run import MonitorRequest, report_text, run_monitor
+from regions import load_catalogue
+from seawall._console import (
+    DEFAULT_HOME,
+    CatalogueOption,
+    HomeOption,
+    LogOption,
+    console,
+)
 
-app = typer.Typer(help="Monitor the served model onshore: the governed plan's alert rules "
-                       "(docs/monitoring.md).", no_args_is_help=True)
+app = typer.Typer(help="Monitor the served model onshore: drift detectors on a window of "
+                       "decisions, and the governed plan's alert rules (docs/monitoring.md).",
+                  no_args_is_help=True)
 
 PlanOption = Annotated[Path | None, typer.Option(
     "--plan", help="The model's governed monitoring plan (YAML); default: the embedded one.")]
@@ -34,3 +44,51 @@ def rules(plan: PlanOption = None,
                   "validator, P2 to the model-risk report")
     for path in written:
         console.print(f"  {path}", soft_wrap=True)
+
+
+@app.command("run")
+def run(region: Annotated[str, typer.Option(help="The onshore serving region.")],
+        window: Annotated[str, typer.Option(help="FROM..TO: inclusive days in the region's "
+                                                 "time zone, e.g. 2026-11-01..2026-11-30.")],
+        model: Annotated[str | None, typer.Option(
+            help="The model; default: the one the region holds.")] = None,
+        plan: PlanOption = None,
+        decision_log: LogOption = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+        home: HomeOption = DEFAULT_HOME, catalogue: CatalogueOption = None) -> None:
+    """Run every score detector on one window of the region's decisions, per cohort, against
+    the served bundle's signed reference profile; print the verdicts and write the report."""
+    report, path = run_monitor(MonitorRequest(
+        region=region, window=window, home=home, catalogue=load_catalogue(catalogue),
+        model=model, plan=plan, decision_log=decision_log))
+    if as_json:
+        console.print_json(report_text(report))
+        return
+    print_report(report, path)
+
+
+def print_report(report, path: Path) -> None:
+    table = Table(title=f"{report.model} in {report.region}, {report.window} "
+                        f"({report.timezone}); plan v{report.plan_version}")
+    for column in ("cohort", "detector", "on", "statistic", "threshold", "rows", "verdict"):
+        table.add_column(column, no_wrap=True)
+    for cohort in report.cohorts:
+        for f in cohort.findings:
+            style = {"drift": "red", "stable": "green"}.get(f.verdict, "yellow")
+            table.add_row(f"{cohort.role} v{cohort.model_version}", f.detector, f.subject,
+                          _num(f.statistic), _num(f.threshold), f"{f.n_window:,}",
+                          f"[{style}]{f.verdict}[/]")
+    console.print(table)
+    for alert in report.alerts:
+        console.print(f"  [bold]{alert.severity}[/] {alert.cohort}: {alert.summary} "
+                      f"({alert.subject} {alert.statistic:.4g} > {alert.threshold:.4g}, "
+                      f"{alert.rule})")
+    if not report.alerts:
+        console.print("  no alert: every detector that ran is within the plan's thresholds")
+    for reason in report.not_run:
+        console.print(f"  [dim]not run: {reason}[/]")
+    console.print(f"  report {path}", soft_wrap=True)
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"

@@ -109,6 +109,8 @@ def test_a_period_summary_matches_the_embedded_store(pg_url, tmp_path):
     bounds = ("m", "2026-10-02T00:00:00.000000+00:00", "2026-10-05T00:00:00.000000+00:00")
     assert pg.summary(*bounds) == lite.summary(*bounds)
     assert pg.summary(*bounds).decisions == 18
+    assert pg.scores("m", "1", "champion", *bounds[1:]) == \
+        lite.scores("m", "1", "champion", *bounds[1:])
     with psycopg.connect(pg_url) as db:
         db.execute("SET enable_seqscan = off")
         plan = " ".join(r[0] for r in db.execute(

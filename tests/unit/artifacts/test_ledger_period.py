@@ -77,6 +77,11 @@ def test_sqlite_agrees_with_the_plain_count(tmp_path_factory, days, bounds, seed
     assert real.summary("m", start, end) == fake.summary("m", start, end)
     expected = sum(r.model_name == "m" and start <= r.decided_at < end for r in rows)
     assert real.summary("m", start, end).decisions == expected
+    for version, role in (("1", "champion"), ("2", "canary")):  # the monitor's read
+        scores = real.scores("m", version, role, start, end)
+        assert scores == fake.scores("m", version, role, start, end)
+        assert len(scores) == sum((r.model_name, r.model_version, r.role) == ("m", version, role)
+                                  and start <= r.decided_at < end for r in rows)
 
 
 def test_the_count_reads_the_covering_index_not_the_table(tmp_path):

@@ -1,0 +1,112 @@
+"""One cohort's scores through the score detectors, and the plan's alerts from what they found.
+
+The approval rate is the share of probabilities below the plan's `approve_below`; its reference
+value is the profile's score CDF at that cut-off (interpolated on the percentile grid).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from artifacts.bundle.reference_profile import ReferenceProfile
+from monitoring.drift import wasserstein_result
+from monitoring.plan import MonitoringPlan
+from monitoring.report import Alert, Cohort, Finding
+from monitoring.results import DetectorResult, Verdict
+from monitoring.sequential import page_hinkley_test
+from monitoring.window import NumericWindow
+
+
+def daily(times: list[str], values: np.ndarray, timezone: str
+          ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(local days, mean of `values` per day, rows per day), days in order."""
+    zone = ZoneInfo(timezone)
+    days = np.array([datetime.fromisoformat(t).astimezone(zone).date().isoformat()
+                     for t in times])
+    labels, index, counts = np.unique(days, return_inverse=True, return_counts=True)
+    sums = np.bincount(index, weights=values, minlength=len(labels))
+    return labels.tolist(), sums / counts, counts
+
+
+def cohort_findings(rows: list[tuple[str, float]], profile: ReferenceProfile,
+                    plan: MonitoringPlan, timezone: str) -> list[Finding]:
+    times = [r[0] for r in rows]
+    p = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    score = NumericWindow("score", profile.score)
+    score.add(p)
+    stats = plan.statistics
+    results: list[DetectorResult] = [
+        score.psi(detector="psi", alert=plan.p2.score_psi, alpha=stats.alpha),
+        score.ks(alpha=stats.alpha),
+        wasserstein_result("score", score.wasserstein(), profile.score.present, len(p),
+                           threshold=plan.p2.score_wasserstein, unit="probability of default"),
+    ]
+    days, mean_score, volumes = daily(times, p, timezone)
+    results.append(page_hinkley_test(
+        "daily mean score", mean_score, volumes, mean=profile.score.mean, sd=profile.score.sd,
+        n_reference=profile.rows, false_alarm_interval=stats.false_alarm_interval_days))
+    approved = (p < plan.approve_below).astype(np.float64)
+    reference_rate = float(np.interp(plan.approve_below, profile.score.quantiles,
+                                     profile.score.levels)) if profile.score.quantiles else 0.0
+    _, daily_rate, _ = daily(times, approved, timezone)
+    results.append(page_hinkley_test(
+        "daily approval rate", daily_rate, volumes, mean=reference_rate,
+        sd=float(np.sqrt(reference_rate * (1 - reference_rate))), n_reference=profile.rows,
+        false_alarm_interval=stats.false_alarm_interval_days))
+    results.append(approval_shift(days, daily_rate, volumes, plan))
+    return [Finding.of(r) for r in results]
+
+
+def approval_shift(days: list[str], rates: np.ndarray, volumes: np.ndarray,
+                   plan: MonitoringPlan) -> DetectorResult:
+    """The approval rate of the window's last 7 days against the 7 before, in percentage
+    points (absolute)."""
+    if len(days) < 14:
+        return DetectorResult(detector="approval_shift", subject="approval rate",
+                              statistic=float("nan"), threshold=plan.p1.approval_shift_pp,
+                              n_reference=0, n_window=int(volumes.sum()),
+                              verdict=Verdict.INSUFFICIENT,
+                              detail={"needs": "14 days with decisions"})
+    last, before = slice(-7, None), slice(-14, -7)
+    now = float(np.average(rates[last], weights=volumes[last]))
+    then = float(np.average(rates[before], weights=volumes[before]))
+    shift = abs(now - then) * 100
+    return DetectorResult(
+        detector="approval_shift", subject="approval rate", statistic=shift,
+        threshold=plan.p1.approval_shift_pp, n_reference=int(volumes[before].sum()),
+        n_window=int(volumes[last].sum()),
+        verdict=Verdict.DRIFT if shift > plan.p1.approval_shift_pp else Verdict.STABLE,
+        detail={"this_week": now, "week_before": then, "days": [days[-14], days[-1]]})
+
+
+def assess(cohort: Cohort, plan: MonitoringPlan) -> list[Alert]:
+    """The plan's P1 and P2 alerts raised by a cohort's findings (P0 is Prometheus's: it
+    watches the live service, not a window)."""
+    alerts = []
+
+    def raise_(severity: str, rule: str, f: Finding, threshold: float, summary: str) -> None:
+        alerts.append(Alert(severity=severity, rule=rule, subject=f.subject,
+                            cohort=f"{cohort.role} v{cohort.model_version}",
+                            statistic=float(f.statistic), threshold=threshold,
+                            summary=summary))
+
+    for f in cohort.findings:
+        if f.verdict != Verdict.DRIFT or f.statistic is None:
+            continue
+        if f.detector == "psi" and f.statistic > plan.p1.score_psi:
+            raise_("P1", "p1.score_psi", f, plan.p1.score_psi, "material score shift")
+        elif f.detector == "psi":
+            raise_("P2", "p2.score_psi", f, plan.p2.score_psi, "moderate score shift")
+        elif f.detector == "approval_shift":
+            raise_("P1", "p1.approval_shift_pp", f, plan.p1.approval_shift_pp,
+                   "approval rate moved week over week")
+        elif f.detector == "page_hinkley":
+            raise_("P2", "statistics.false_alarm_interval_days", f, float(f.threshold),
+                   f"sustained change in the {f.subject}")
+        elif f.detector == "wasserstein":
+            raise_("P2", "p2.score_wasserstein", f, plan.p2.score_wasserstein,
+                   "the score distribution moved (Wasserstein-1)")
+    return alerts

@@ -1,0 +1,165 @@
+"""`seawall monitor run`: one window of a region's decisions against the served bundle's signed
+reference profile, per cohort (the champion, and the canary and shadow apart), under the
+model's governed plan; the report is written under the region's home.
+
+Today the decision log gives the monitor each decision's time, cohort and probability: the
+score's PSI (with its bins), KS and Wasserstein-1 against the profile's grid, Page-Hinkley on
+the daily mean score and the daily approval rate, and the approval rate week over week. What
+needs the feature values or observed outcomes (CSI, PCA-CSI, AUC, DeLong, calibration) is
+listed in the report as not run, with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from artifacts.bundle import PROFILE_FILE, ReferenceProfile, load_bundle
+from artifacts.ledger import open_store, write_atomically
+from monitoring.errors import MonitoringError
+from monitoring.evaluate import assess, cohort_findings
+from monitoring.plan import MonitoringPlan, load_plan
+from monitoring.report import Cohort, MonitoringReport
+from regions import Catalogue, SeawallError, Tier, region_home, require_tier, timezone_of
+
+_WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+NOT_RUN = [
+    "CSI and PCA-CSI per feature: the service does not yet keep feature values onshore for "
+    "monitoring (issue 17 item 2)",
+    "AUC with interval, DeLong and calibration: no observed outcomes are on record "
+    "(`seawall outcomes load` is issue 17 item 2)",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MonitorRequest:
+    region: str
+    window: str  # FROM..TO, inclusive days in the region's time zone
+    home: Path
+    catalogue: Catalogue
+    model: str | None = None  # None: the one model the region holds
+    plan: Path | None = None
+    decision_log: str | None = None  # None: the region's SQLite log
+
+
+@dataclass(frozen=True)
+class Window:
+    label: str
+    timezone: str
+    start: str  # UTC decided_at bounds
+    end: str
+    days: int
+
+
+def parse_window(text: str, timezone: str) -> Window:
+    m = _WINDOW.match(text)
+    if not m:
+        raise MonitoringError(f"--window {text!r}: must be FROM..TO with ISO dates, e.g. "
+                              "2026-11-01..2026-11-30")
+    try:
+        first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+    except ValueError as e:
+        raise MonitoringError(f"--window {text!r}: {e}") from None
+    if last < first:
+        raise MonitoringError(f"--window {text!r}: ends before it starts")
+    zone, utc = ZoneInfo(timezone), ZoneInfo("UTC")
+    start = datetime.combine(first, time(), zone).astimezone(utc)
+    end = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(utc)
+    return Window(text, timezone, start.isoformat(timespec="microseconds"),
+                  end.isoformat(timespec="microseconds"), (last - first).days + 1)
+
+
+def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
+    region = request.catalogue.get(request.region)
+    if not region.onshore:
+        raise MonitoringError(f"region {region.name} is offshore: monitoring reads scored "
+                              "rows, which never leave the onshore serving regions",
+                              next_step="run it in an onshore region")
+    require_tier(region, Tier.SERVING)
+    window = parse_window(request.window, timezone_of(region.jurisdiction))
+    home = region_home(request.home, region.name)
+    bundles = _bundles(home)
+    model = request.model or _only_model(bundles, home)
+    plan = load_plan(request.plan)
+    if plan.model != model and request.plan is not None:
+        raise MonitoringError(f"{request.plan}: the plan is for model {plan.model}, not {model}")
+    store = open_store(request.decision_log or str(home / "decisions.db"), read_only=True)
+    try:
+        summary = store.summary(model, window.start, window.end)
+        if not summary.decisions:
+            span = f"; its decisions run {summary.span[0]} to {summary.span[1]}" \
+                if summary.span else "; the log holds none of this model"
+            raise MonitoringError(f"no decisions of {model} in {window.label} "
+                                  f"({window.timezone}){span}",
+                                  next_step="choose a window with decisions")
+        cohorts = []
+        for group in summary.versions:
+            profile = _profile(bundles, model, group.model_version, home)
+            rows = store.scores(model, group.model_version, group.role, window.start,
+                                window.end)
+            findings = cohort_findings(rows, profile, plan, window.timezone)
+            cohorts.append(Cohort(role=group.role, model_version=group.model_version,
+                                  decisions=group.decisions, findings=findings))
+    finally:
+        store.close()
+    report = _report(model, region.name, window, plan, cohorts)
+    path = home / "monitoring" / f"{model}-{window.label.replace('..', '--')}.json"
+    write_atomically(path, report_text(report))
+    return report, path
+
+
+def report_text(report: MonitoringReport) -> str:
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _report(model: str, region: str, window: Window, plan: MonitoringPlan,
+            cohorts: list[Cohort]) -> MonitoringReport:
+    versions = sorted({c.model_version for c in cohorts})
+    return MonitoringReport(
+        model=model, region=region, window=window.label, timezone=window.timezone,
+        start=window.start, end=window.end,
+        reference=f"{PROFILE_FILE} of the signed bundle, v{', v'.join(versions)}",
+        plan_version=plan.plan_version, correction=plan.correction.value,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"), cohorts=cohorts,
+        alerts=[a for c in cohorts for a in assess(c, plan)], not_run=NOT_RUN)
+
+
+def _bundles(home: Path) -> list:
+    folder = home / "bundles"
+    found = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        try:
+            found.append(load_bundle(path))
+        except SeawallError:  # not a bundle (a stray file or directory): nothing to monitor
+            continue
+    return found
+
+
+def _only_model(bundles: list, home: Path) -> str:
+    names = sorted({b.manifest.model.name for b in bundles})
+    if len(names) != 1:
+        raise MonitoringError(f"{home / 'bundles'}: " + (
+            f"holds bundles of {', '.join(names)}; name one with --model" if names
+            else "no imported bundle; import one first (seawall import BUNDLE --region R)"))
+    return names[0]
+
+
+def _profile(bundles: list, model: str, version: str, home: Path) -> ReferenceProfile:
+    for bundle in bundles:
+        ref = bundle.manifest.model
+        if (ref.name, ref.version) == (model, version):
+            if PROFILE_FILE not in bundle.manifest.files:
+                raise MonitoringError(
+                    f"{bundle.path}: {model} v{version} has no signed {PROFILE_FILE} (it was "
+                    "trained before bundles carried one)",
+                    next_step="retrain and re-import the model to monitor it")
+            return ReferenceProfile.from_json(bundle.document(PROFILE_FILE),
+                                              source=str(bundle.path / PROFILE_FILE))
+    raise MonitoringError(f"{home / 'bundles'}: no imported bundle of {model} v{version}, which "
+                          "the decision log has decisions of")
+
+
