@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/serve_startup.py
 	$(BIN)/python bench/auth_check.py
 	$(BIN)/python bench/evidence_pack.py
+	$(BIN)/python bench/drift.py
 
 # Re-resolve the pins from requirements.in in a throw-away environment.
 lock:

@@ -113,11 +113,14 @@ def _sorted_present(values: np.ndarray) -> np.ndarray:
 
 
 def _sorted_quantiles(s: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """numpy.quantile's default (linear) method, on an already sorted array."""
-    at = levels * (len(s) - 1)
+    """numpy.quantile's default (linear) method on an already sorted array, to the last bit:
+    an edge one ulp away would move a value lying on it to the next bin."""
+    at = (len(s) - 1) * levels
     low = np.floor(at).astype(np.int64)
     high = np.minimum(low + 1, len(s) - 1)
-    return s[low] + (at - low) * (s[high] - s[low])
+    t = at - low
+    a, b = s[low], s[high]
+    return np.where(t >= 0.5, b - (b - a) * (1 - t), a + (b - a) * t)  # numpy's _lerp
 
 
 def ks_statistic(a: np.ndarray, b: np.ndarray) -> float:

@@ -6,13 +6,16 @@ value is the profile's score CDF at that cut-off (interpolated on the percentile
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from artifacts.bundle.auc import AucInterval
 from artifacts.bundle.reference_profile import ReferenceProfile
 from monitoring.drift import wasserstein_result
+from monitoring.performance import auc_test, calibration_test, delong_test
 from monitoring.plan import MonitoringPlan
 from monitoring.report import Alert, Cohort, Finding
 from monitoring.results import DetectorResult, Verdict
@@ -31,8 +34,9 @@ def daily(times: list[str], values: np.ndarray, timezone: str
     return labels.tolist(), sums / counts, counts
 
 
-def cohort_findings(rows: list[tuple[str, float]], profile: ReferenceProfile,
-                    plan: MonitoringPlan, timezone: str) -> list[Finding]:
+def cohort_findings(rows: list[tuple[str, float, str | None]], profile: ReferenceProfile,
+                    plan: MonitoringPlan, timezone: str, outcomes: dict[str, int]
+                    ) -> list[Finding]:
     times = [r[0] for r in rows]
     p = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
     score = NumericWindow("score", profile.score)
@@ -57,7 +61,37 @@ def cohort_findings(rows: list[tuple[str, float]], profile: ReferenceProfile,
         sd=float(np.sqrt(reference_rate * (1 - reference_rate))), n_reference=profile.rows,
         false_alarm_interval=stats.false_alarm_interval_days))
     results.append(approval_shift(days, daily_rate, volumes, plan))
+    if outcomes:
+        results += outcome_tests(rows, profile, outcomes, plan)
     return [Finding.of(r) for r in results]
+
+
+def outcome_tests(rows: list[tuple[str, float, str | None]], profile: ReferenceProfile,
+                  outcomes: dict[str, int], plan: MonitoringPlan) -> list[DetectorResult]:
+    """AUC against the reference interval and calibration, on the decisions whose outcome is
+    on record (label delay: the rest have not matured)."""
+    matched = [(p, outcomes[i]) for _, p, i in rows if i in outcomes]
+    p = np.array([m[0] for m in matched], dtype=np.float64)
+    y = np.array([m[1] for m in matched], dtype=np.int64)
+    ref = profile.auc
+    reference = AucInterval(auc=ref.auc, low=ref.low, high=ref.high, level=ref.level,
+                            replicates=ref.replicates, positives=ref.positives,
+                            negatives=ref.negatives)
+    coverage = {"outcomes_on_record": len(matched), "decisions": len(rows)}
+    auc = auc_test("score", y, p, reference)
+    calibration = calibration_test("score", y, p, alpha=plan.statistics.alpha)
+    return [replace(auc, detail={**auc.detail, **coverage}),
+            replace(calibration, detail={**calibration.detail, **coverage})]
+
+
+def champion_challenger(champion: list, challenger: list, outcomes: dict[str, int],
+                        plan: MonitoringPlan) -> DetectorResult:
+    """DeLong on the applications both scored whose outcome is on record."""
+    theirs = {i: p for _, p, i in challenger if i in outcomes}
+    pairs = [(p, theirs[i], outcomes[i]) for _, p, i in champion if i in theirs]
+    y = np.array([t[2] for t in pairs], dtype=np.int64)
+    return delong_test("champion vs shadow", y, np.array([t[0] for t in pairs]),
+                       np.array([t[1] for t in pairs]), alpha=plan.statistics.alpha)
 
 
 def approval_shift(days: list[str], rates: np.ndarray, volumes: np.ndarray,
@@ -106,6 +140,13 @@ def assess(cohort: Cohort, plan: MonitoringPlan) -> list[Alert]:
         elif f.detector == "page_hinkley":
             raise_("P2", "statistics.false_alarm_interval_days", f, float(f.threshold),
                    f"sustained change in the {f.subject}")
+        elif f.detector == "auc":
+            raise_("P2", "p1.auc_weeks_outside", f, float(f.threshold),
+                   "AUC outside the reference interval in this window (P1 once it stays "
+                   f"out {plan.p1.auc_weeks_outside} weeks running)")
+        elif f.detector == "calibration":
+            raise_("P2", "statistics.alpha", f, float(f.threshold),
+                   "predicted and observed default rates disagree by decile")
         elif f.detector == "wasserstein":
             raise_("P2", "p2.score_wasserstein", f, plan.p2.score_wasserstein,
                    "the score distribution moved (Wasserstein-1)")

@@ -2,18 +2,19 @@
 reference profile, per cohort (the champion, and the canary and shadow apart), under the
 model's governed plan; the report is written under the region's home.
 
-Today the decision log gives the monitor each decision's time, cohort and probability: the
-score's PSI (with its bins), KS and Wasserstein-1 against the profile's grid, Page-Hinkley on
-the daily mean score and the daily approval rate, and the approval rate week over week. What
-needs the feature values or observed outcomes (CSI, PCA-CSI, AUC, DeLong, calibration) is
-listed in the report as not run, with the reason.
+The decision log gives the monitor each decision's time, cohort, probability and application
+id: the score's PSI (with its bins), KS and Wasserstein-1 against the profile's grid,
+Page-Hinkley on the daily mean score and the daily approval rate, and the approval rate week
+over week; with outcomes on record (`seawall outcomes load`), AUC against the reference
+interval, calibration by decile and DeLong for champion vs shadow. CSI and PCA-CSI need feature
+values the service does not yet keep; the report lists them as not run, with the reason.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,17 +22,19 @@ from zoneinfo import ZoneInfo
 from artifacts.bundle import PROFILE_FILE, ReferenceProfile, load_bundle
 from artifacts.ledger import open_store, write_atomically
 from monitoring.errors import MonitoringError
-from monitoring.evaluate import assess, cohort_findings
+from monitoring.evaluate import assess, champion_challenger, cohort_findings
+from monitoring.outcomes import LoadResult, load_outcomes, outcomes_for
 from monitoring.plan import MonitoringPlan, load_plan
-from monitoring.report import Cohort, MonitoringReport
+from monitoring.report import Cohort, Finding, MonitoringReport
 from regions import Catalogue, SeawallError, Tier, region_home, require_tier, timezone_of
 
+OUTCOMES = "outcomes.db"
 _WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 NOT_RUN = [
     "CSI and PCA-CSI per feature: the service does not yet keep feature values onshore for "
     "monitoring (issue 17 item 2)",
-    "AUC with interval, DeLong and calibration: no observed outcomes are on record "
-    "(`seawall outcomes load` is issue 17 item 2)",
+    "AUC with interval, DeLong and calibration: no observed outcome is on record for the "
+    "window's decisions (load them with `seawall outcomes load`)",
 ]
 
 
@@ -73,13 +76,31 @@ def parse_window(text: str, timezone: str) -> Window:
                   end.isoformat(timespec="microseconds"), (last - first).days + 1)
 
 
-def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
-    region = request.catalogue.get(request.region)
+def onshore_region(catalogue: Catalogue, name: str):
+    region = catalogue.get(name)
     if not region.onshore:
         raise MonitoringError(f"region {region.name} is offshore: monitoring reads scored "
-                              "rows, which never leave the onshore serving regions",
+                              "rows and outcomes, which never leave the onshore serving regions",
                               next_step="run it in an onshore region")
     require_tier(region, Tier.SERVING)
+    return region
+
+
+def record_outcomes(request: MonitorRequest, path: Path) -> LoadResult:
+    """`seawall outcomes load`: the file's outcomes for the model's decisions in the region."""
+    region = onshore_region(request.catalogue, request.region)
+    home = region_home(request.home, region.name)
+    model = request.model or _only_model(_bundles(home), home)
+    store = open_store(request.decision_log or str(home / "decisions.db"), read_only=True)
+    try:
+        known = store.application_ids(model)
+    finally:
+        store.close()
+    return load_outcomes(path, home / OUTCOMES, known)
+
+
+def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
+    region = onshore_region(request.catalogue, request.region)
     window = parse_window(request.window, timezone_of(region.jurisdiction))
     home = region_home(request.home, region.name)
     bundles = _bundles(home)
@@ -96,17 +117,25 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
             raise MonitoringError(f"no decisions of {model} in {window.label} "
                                   f"({window.timezone}){span}",
                                   next_step="choose a window with decisions")
-        cohorts = []
+        cohorts, scored = [], {}
         for group in summary.versions:
             profile = _profile(bundles, model, group.model_version, home)
             rows = store.scores(model, group.model_version, group.role, window.start,
                                 window.end)
-            findings = cohort_findings(rows, profile, plan, window.timezone)
+            outcomes = outcomes_for(home / OUTCOMES, [r[2] for r in rows])
+            findings = cohort_findings(rows, profile, plan, window.timezone, outcomes)
+            scored[group.role] = (rows, outcomes)
             cohorts.append(Cohort(role=group.role, model_version=group.model_version,
                                   decisions=group.decisions, findings=findings))
     finally:
         store.close()
-    report = _report(model, region.name, window, plan, cohorts)
+    if {"champion", "shadow"} <= scored.keys() and scored["champion"][1]:
+        duel = champion_challenger(scored["champion"][0], scored["shadow"][0],
+                                   scored["champion"][1], plan)
+        cohorts = [replace(c, findings=[*c.findings, Finding.of(duel)]) if c.role == "shadow"
+                   else c for c in cohorts]
+    not_run = NOT_RUN[:1] + ([] if any(o for _, o in scored.values()) else NOT_RUN[1:])
+    report = _report(model, region.name, window, plan, cohorts, not_run)
     path = home / "monitoring" / f"{model}-{window.label.replace('..', '--')}.json"
     write_atomically(path, report_text(report))
     return report, path
@@ -117,7 +146,7 @@ def report_text(report: MonitoringReport) -> str:
 
 
 def _report(model: str, region: str, window: Window, plan: MonitoringPlan,
-            cohorts: list[Cohort]) -> MonitoringReport:
+            cohorts: list[Cohort], not_run: list[str]) -> MonitoringReport:
     versions = sorted({c.model_version for c in cohorts})
     return MonitoringReport(
         model=model, region=region, window=window.label, timezone=window.timezone,
@@ -125,7 +154,7 @@ def _report(model: str, region: str, window: Window, plan: MonitoringPlan,
         reference=f"{PROFILE_FILE} of the signed bundle, v{', v'.join(versions)}",
         plan_version=plan.plan_version, correction=plan.correction.value,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"), cohorts=cohorts,
-        alerts=[a for c in cohorts for a in assess(c, plan)], not_run=NOT_RUN)
+        alerts=[a for c in cohorts for a in assess(c, plan)], not_run=not_run)
 
 
 def _bundles(home: Path) -> list:

@@ -90,7 +90,8 @@ def point_sql(mark: str) -> str:
 
 HEAD_SQL = "SELECT seq, hash, decided_at FROM decisions ORDER BY seq DESC LIMIT 1"
 # one model version and role over [start, end): a range of the period index, in its order
-SCORES_SQL = ("SELECT decided_at, probability FROM decisions WHERE model_name = ? AND "
+SCORES_SQL = ("SELECT decided_at, probability, application_id FROM decisions WHERE "
+              "model_name = ? AND "
               "model_version = ? AND role = ? AND decided_at >= ? AND decided_at < ? "
               "ORDER BY decided_at")
 
@@ -111,3 +112,6 @@ def summarise(model_name: str, start: str, end: str, rows: list, point, head, sp
 
 def _point(row) -> LogPoint | None:
     return None if row is None else LogPoint(int(row[0]), str(row[1]), str(row[2]))
+
+# the application ids a model has decided on (outcomes are matched against them)
+IDS_SQL = "SELECT DISTINCT application_id FROM decisions WHERE model_name = ?"

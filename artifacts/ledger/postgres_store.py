@@ -18,6 +18,7 @@ from psycopg.rows import dict_row, tuple_row
 from artifacts.errors import LedgerError
 from artifacts.ledger.period import (
     HEAD_SQL,
+    IDS_SQL,
     PG_INDEX,
     SCORES_SQL,
     PeriodSummary,
@@ -126,11 +127,20 @@ class PostgresStore:
                                    f"({_first_line(e)})") from None
 
     def scores(self, model_name: str, version: str, role: str, start: str, end: str
-               ) -> list[tuple[str, float]]:
+               ) -> list[tuple[str, float, str | None]]:
         try:
             with self.db.cursor(row_factory=tuple_row) as cur:
                 return cur.execute(SCORES_SQL.replace("?", "%s"),
                                    (model_name, version, role, start, end)).fetchall()
+        except psycopg.Error as e:
+            raise LedgerError(f"{self.location}: cannot read the decision log "
+                              f"({_first_line(e)})") from None
+
+    def application_ids(self, model_name: str) -> set[str]:
+        try:
+            with self.db.cursor(row_factory=tuple_row) as cur:
+                return {r[0] for r in cur.execute(IDS_SQL.replace("?", "%s"), (model_name,))
+                        if r[0] is not None}
         except psycopg.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log "
                               f"({_first_line(e)})") from None

@@ -18,6 +18,7 @@ from pathlib import Path
 from artifacts.errors import LedgerError
 from artifacts.ledger.period import (
     HEAD_SQL,
+    IDS_SQL,
     INDEX,
     SCORES_SQL,
     PeriodSummary,
@@ -133,10 +134,16 @@ class SqliteStore:
             raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
 
     def scores(self, model_name: str, version: str, role: str, start: str, end: str
-               ) -> list[tuple[str, float]]:
+               ) -> list[tuple[str, float, str | None]]:
         try:
             return [tuple(r) for r in self.db.execute(SCORES_SQL, (model_name, version, role,
                                                                    start, end))]
+        except sqlite3.Error as e:
+            raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
+
+    def application_ids(self, model_name: str) -> set[str]:
+        try:
+            return {r[0] for r in self.db.execute(IDS_SQL, (model_name,)) if r[0] is not None}
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
 

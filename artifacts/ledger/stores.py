@@ -31,9 +31,13 @@ class DecisionStore(Protocol):
         ...
 
     def scores(self, model_name: str, version: str, role: str, start: str, end: str
-               ) -> list[tuple[str, float]]:
-        """(decided_at, probability) of one version and role over [start, end), in time order,
-        from the same index."""
+               ) -> list[tuple[str, float, str | None]]:
+        """(decided_at, probability, application_id) of one version and role over
+        [start, end), in time order, from the same index."""
+        ...
+
+    def application_ids(self, model_name: str) -> set[str]:
+        """Every application id `model_name` has decided on (outcomes are matched to them)."""
         ...
 
     def close(self) -> None: ...
@@ -107,10 +111,15 @@ class InMemoryStore:
         return summarise(model_name, start, end, rows, by_seq.get, head, span)
 
     def scores(self, model_name: str, version: str, role: str, start: str, end: str
-               ) -> list[tuple[str, float]]:
-        return sorted((r.decision.decided_at, r.decision.probability) for r in self.logged
-                      if (r.decision.model_name, r.decision.model_version, r.decision.role)
-                      == (model_name, version, role) and start <= r.decision.decided_at < end)
+               ) -> list[tuple[str, float, str | None]]:
+        return [(d.decided_at, d.probability, d.application_id)
+                for d in sorted((r.decision for r in self.logged), key=lambda d: d.decided_at)
+                if (d.model_name, d.model_version, d.role) == (model_name, version, role)
+                and start <= d.decided_at < end]
+
+    def application_ids(self, model_name: str) -> set[str]:
+        return {r.decision.application_id for r in self.logged
+                if r.decision.model_name == model_name and r.decision.application_id}
 
     def close(self) -> None:
         pass

@@ -11,7 +11,7 @@ from rich.table import Table
 from monitoring.alerts import prometheus_rules
 from monitoring.plan import load_plan
 from monitoring.rules_files import write_rule_files
-from monitoring.run import MonitorRequest, report_text, run_monitor
+from monitoring.run import MonitorRequest, record_outcomes, report_text, run_monitor
 from regions import load_catalogue
 from seawall._console import (
     DEFAULT_HOME,
@@ -92,3 +92,31 @@ def print_report(report, path: Path) -> None:
 
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
+
+
+outcomes_app = typer.Typer(help="Observed outcomes for label-delayed performance monitoring, "
+                                "kept onshore (docs/monitoring.md).", no_args_is_help=True)
+
+
+@outcomes_app.command("load")
+def load(file: Annotated[Path, typer.Argument(help="CSV: application_id (or request_id), "
+                                                   "default (0/1), observed_on (ISO date).")],
+         region: Annotated[str, typer.Option(help="The onshore serving region.")],
+         model: Annotated[str | None, typer.Option(
+             help="The model; default: the one the region holds.")] = None,
+         decision_log: LogOption = None,
+         home: HomeOption = DEFAULT_HOME, catalogue: CatalogueOption = None) -> None:
+    """Record observed outcomes for the region's decisions; ids it never decided on, ids
+    repeated in the file and ids already on record are listed by line, not loaded."""
+    result = record_outcomes(MonitorRequest(
+        region=region, window="", home=home, catalogue=load_catalogue(catalogue), model=model,
+        decision_log=decision_log), file)
+    console.print(f"[green]✓[/] {result.loaded:,} outcomes recorded in {region}")
+    for label, found in (("no decision of this model has this id", result.unknown),
+                         ("repeated in the file (the first was used)", result.repeated),
+                         ("already on record (an outcome is recorded once)", result.on_record)):
+        if found:
+            shown = ", ".join(f"line {line} {ident!r}" for line, ident in found[:10])
+            more = f" and {len(found) - 10} more" if len(found) > 10 else ""
+            console.print(f"[yellow]![/] {len(found):,} not loaded, {label}: {shown}{more}",
+                          soft_wrap=True)

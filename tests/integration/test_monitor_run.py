@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from artifacts.bundle import PROFILE_FILE, ReferenceProfile, load_bundle
 from artifacts.ledger import Decision, open_store
@@ -47,20 +48,23 @@ def region(serving, tmp_path_factory):
     profile = ReferenceProfile.from_json(load_bundle(imported.bundle).document(PROFILE_FILE))
     rng = np.random.default_rng(0)
     store = open_store(str(region_home(home, REGION) / "decisions.db"))
-    batch = []
+    batch, first_week = [], {}
     for day in range(21):  # November 1-14 as trained, 15-21 shifted up by 0.1
         shift = 0.1 if day >= 14 else 0.0
         for i, p in enumerate(draws(profile, 300, rng, shift)):
             at = (START + timedelta(days=day, seconds=i * 60)).isoformat(timespec="microseconds")
+            app = f"A{day}-{i}"
             batch.append(Decision(f"r{day}-{i}", at, "predict", "champion", imported.model_name,
-                                  imported.version, "0" * 64, None, "1" * 64, float(p)))
-            if i % 3 == 0:  # a shadow cohort, never shifted
+                                  imported.version, "0" * 64, app, "1" * 64, float(p)))
+            if day < 7:
+                first_week[app] = float(p)
+            if i % 3 == 0:  # a shadow cohort on the same applications: noise, never shifted
                 batch.append(Decision(f"r{day}-{i}", at, "predict", "shadow",
-                                      imported.model_name, imported.version, "0" * 64, None,
+                                      imported.model_name, imported.version, "0" * 64, app,
                                       "1" * 64, float(draws(profile, 1, rng)[0])))
     store.append(batch)
     store.close()
-    return home, catalogue, imported.model_name
+    return home, catalogue, imported.model_name, first_week
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +78,7 @@ def yearly(tmp_path_factory) -> Path:
 
 
 def monitor(region, window: str, **kw):
-    home, catalogue, model = region
+    home, catalogue, *_ = region
     return run_monitor(MonitorRequest(region=REGION, window=window, home=home,
                                       catalogue=catalogue, **kw))
 
@@ -127,7 +131,7 @@ def test_bad_windows_are_one_line(region, window, message):
 
 
 def test_an_offshore_region_is_refused_and_a_bundle_without_profile_named(region, tmp_path):
-    home, catalogue, _ = region
+    home, catalogue, *_ = region
     with pytest.raises(MonitoringError, match="offshore"):
         run_monitor(MonitorRequest(region="offshore-sg", window="2026-11-01..2026-11-02",
                                    home=home, catalogue=catalogue))
@@ -143,7 +147,7 @@ def test_an_offshore_region_is_refused_and_a_bundle_without_profile_named(region
 
 
 def test_the_command_prints_verdicts_and_refuses_bad_input_in_one_line(region, tmp_path):
-    home, catalogue, _ = region
+    home, catalogue, *_ = region
     args = ("monitor", "run", "--region", REGION, "--home", str(home), "--catalogue",
             str(catalogue.directory))
     out = run(*args, "--window", "2026-11-01..2026-11-21", cwd=tmp_path)
@@ -152,3 +156,58 @@ def test_the_command_prints_verdicts_and_refuses_bad_input_in_one_line(region, t
     bad = run(*args, "--window", "last week", cwd=tmp_path)
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
     assert "Traceback" not in bad.stderr
+
+
+def outcome_file(path: Path, rows: list[tuple[str, int, str]]) -> Path:
+    path.write_text("application_id,default,observed_on\n"
+                    + "".join(f"{a},{d},{o}\n" for a, d, o in rows))
+    return path
+
+
+def test_outcomes_load_and_the_monitor_measures_discrimination_and_calibration(region, yearly,
+                                                                              tmp_path):
+    home, catalogue, model, first_week = region
+    rng = np.random.default_rng(1)
+    # defaults drawn from the champion's own probabilities: calibrated by construction
+    truth = {a: int(rng.random() < p) for a, p in first_week.items()}
+    rows = [(a, d, "2027-02-01") for a, d in truth.items()]
+    rows += [("NOT-OURS-1", 0, "2027-02-01"), (rows[0][0], 1, "2027-02-01")]  # unknown, repeat
+    args = ("outcomes", "load", "--region", REGION, "--home", str(home), "--catalogue",
+            str(catalogue.directory))
+    out = run(*args, str(outcome_file(tmp_path / "o.csv", rows)), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert f"{len(truth):,} outcomes recorded" in out.stdout
+    assert "1 not loaded, no decision of this model has this id: line" in out.stdout
+    assert "NOT-OURS-1" in out.stdout and "repeated in the file" in out.stdout
+    again = run(*args, str(outcome_file(tmp_path / "o2.csv", rows[:3])), cwd=tmp_path)
+    assert "0 outcomes recorded" in again.stdout and "already on record" in again.stdout
+
+    report, _ = monitor(region, "2026-11-01..2026-11-07", plan=yearly)
+    [champion] = [c for c in report.cohorts if c.role == "champion"]
+    found = {f.detector: f for f in champion.findings}
+    assert found["auc"].detail["outcomes_on_record"] == len(truth) == 2100
+    ids = sorted(truth)
+    expected = roc_auc_score([truth[a] for a in ids], [first_week[a] for a in ids])
+    assert found["auc"].statistic == pytest.approx(expected, abs=1e-12)
+    assert found["calibration"].verdict == Verdict.STABLE
+    [shadow] = [c for c in report.cohorts if c.role == "shadow"]
+    [duel] = [f for f in shadow.findings if f.detector == "delong"]
+    assert duel.verdict == Verdict.DRIFT and duel.detail["better"] == "champion"
+    assert not any("AUC" in reason for reason in report.not_run)
+
+
+def test_outcomes_that_match_nothing_or_are_malformed_are_one_line(region, tmp_path):
+    home, catalogue, *_ = region
+    args = ("outcomes", "load", "--region", REGION, "--home", str(home), "--catalogue",
+            str(catalogue.directory))
+    nothing = run(*args, str(outcome_file(tmp_path / "n.csv", [("X1", 0, "2027-01-01")])),
+                  cwd=tmp_path)
+    assert nothing.returncode == 1 and "none of its 1 outcomes matches" in nothing.stderr
+    bad = outcome_file(tmp_path / "b.csv", [("A0-1", 2, "2027-01-01"), ("A0-2", 1, "soon")])
+    refused = run(*args, str(bad), cwd=tmp_path)
+    assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1
+    assert "line 2: default must be 0 or 1" in refused.stderr
+    assert "line 3: observed_on must be an ISO date" in refused.stderr
+    offshore = run("outcomes", "load", "--region", "offshore-sg", "--home", str(home),
+                   "--catalogue", str(catalogue.directory), str(bad), cwd=tmp_path)
+    assert offshore.returncode == 1 and "offshore" in offshore.stderr

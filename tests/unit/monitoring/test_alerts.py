@@ -102,15 +102,15 @@ SERVICE_CASES = [
     # 2 % of requests slower than 0.5 s puts p99 near 0.75 s: pages
     {"interval": "1m",
      "input_series": [
-         {"series": f'{LATENCY}{{endpoint="/predict",le="{le}"}}', "values": f"0+{n}x30"} for le, n in (("0.1", 98), ("0.5", 98), ("1.0", 100),
-                                               ("+Inf", 100))],
+         {"series": f'{LATENCY}{{endpoint="/predict",le="{le}"}}', "values": f"0+{n}x30"}
+         for le, n in (("0.1", 98), ("0.5", 98), ("1.0", 100), ("+Inf", 100))],
      "alert_rule_test": [{"eval_time": "20m", "alertname": "SeawallLatencyP99",
                           "exp_alerts": [{"exp_labels": rule_labels("P0")}]}]},
     # every request under 0.5 s: p99 near 0.3 s, no page
     {"interval": "1m",
      "input_series": [
-         {"series": f'{LATENCY}{{endpoint="/predict",le="{le}"}}', "values": f"0+{n}x30"} for le, n in (("0.1", 98), ("0.5", 100), ("1.0", 100),
-                                               ("+Inf", 100))],
+         {"series": f'{LATENCY}{{endpoint="/predict",le="{le}"}}', "values": f"0+{n}x30"}
+         for le, n in (("0.1", 98), ("0.5", 100), ("1.0", 100), ("+Inf", 100))],
      "alert_rule_test": [{"eval_time": "20m", "alertname": "SeawallLatencyP99",
                           "exp_alerts": []}]},
     # answers keep coming; decisions stop being logged at minute 10
