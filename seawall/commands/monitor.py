@@ -8,10 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from monitoring.alerts import prometheus_rules
-from monitoring.plan import load_plan
-from monitoring.rules_files import write_rule_files
-from monitoring.run import MonitorRequest, record_outcomes, report_text, run_monitor
 from regions import load_catalogue
 from seawall._console import (
     DEFAULT_HOME,
@@ -36,6 +32,10 @@ def rules(plan: PlanOption = None,
     """Render the plan's Prometheus rules (P0/P1/P2) and Alertmanager routes (P0 pages, P1 to
     owner and validator, P2 to no one). Check them with `promtool check rules` and `amtool
     check-config`."""
+    from monitoring.alerts import prometheus_rules
+    from monitoring.plan import load_plan
+    from monitoring.rules_files import write_rule_files
+
     loaded = load_plan(plan)
     written = write_rule_files(loaded, out)
     rule_count = sum(len(g["rules"]) for g in prometheus_rules(loaded)["groups"])
@@ -54,13 +54,21 @@ def run(region: Annotated[str, typer.Option(help="The onshore serving region.")]
             help="The model; default: the one the region holds.")] = None,
         plan: PlanOption = None,
         decision_log: LogOption = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")
+                           ] = False,
+        push_to: Annotated[str | None, typer.Option(
+            "--push", help="A Pushgateway URL: push the gauges the P1/P2 rules read.")] = None,
         home: HomeOption = DEFAULT_HOME, catalogue: CatalogueOption = None) -> None:
     """Run every score detector on one window of the region's decisions, per cohort, against
     the served bundle's signed reference profile; print the verdicts and write the report."""
+    from monitoring.push import push
+    from monitoring.run import MonitorRequest, report_text, run_monitor
+
     report, path = run_monitor(MonitorRequest(
         region=region, window=window, home=home, catalogue=load_catalogue(catalogue),
         model=model, plan=plan, decision_log=decision_log))
+    if push_to:
+        push(report, push_to, path.parent)
     if as_json:
         console.print_json(report_text(report))
         return
@@ -108,6 +116,8 @@ def load(file: Annotated[Path, typer.Argument(help="CSV: application_id (or requ
          home: HomeOption = DEFAULT_HOME, catalogue: CatalogueOption = None) -> None:
     """Record observed outcomes for the region's decisions; ids it never decided on, ids
     repeated in the file and ids already on record are listed by line, not loaded."""
+    from monitoring.run import MonitorRequest, record_outcomes
+
     result = record_outcomes(MonitorRequest(
         region=region, window="", home=home, catalogue=load_catalogue(catalogue), model=model,
         decision_log=decision_log), file)
