@@ -67,7 +67,8 @@ def psi_test(subject: str, reference: np.ndarray, window: np.ndarray, *,
     n_eff = effective_size(n_win, n_ref)
     p_value = float(stats.chi2.sf(n_eff * value, max(bins - 1, 1))) if n_win else None
     labels = labels or [f"bin {i + 1}" for i in range(len(reference))]
-    attribution = [{"bin": labels[i], "reference": float(reference[i] / max(n_ref, 1)),
+    attribution = [{"bin": labels[i], "order": int(i),
+                    "reference": float(reference[i] / max(n_ref, 1)),
                     "window": float(window[i] / max(n_win, 1)), "contribution": float(parts[i])}
                    for i in np.argsort(-parts, kind="stable") if reference[i] or window[i]]
     return DetectorResult(

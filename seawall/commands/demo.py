@@ -109,13 +109,13 @@ def _monitor(model: str, catalogue: Catalogue, home: Path) -> None:
 
     from monitoring.run import MonitorRequest, run_monitor
     from regions import timezone_of
-    from seawall.commands.monitor import print_report
+    from seawall.commands.monitor import print_report, write_pages
 
     console.rule(f"For the model owner: monitoring today's decisions in {ONSHORE}")
     today = datetime.now(ZoneInfo(timezone_of(catalogue.get(ONSHORE).jurisdiction))).date()
     report, path = run_monitor(MonitorRequest(region=ONSHORE, window=f"{today}..{today}",
                                               home=home, catalogue=catalogue, model=model))
-    print_report(report, path)
+    print_report(report, path, write_pages(report, path, "vi"))
 
 
 def _demo_catalogue(home: Path) -> Catalogue:

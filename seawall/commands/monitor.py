@@ -56,6 +56,8 @@ def run(region: Annotated[str, typer.Option(help="The onshore serving region.")]
         decision_log: LogOption = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")
                            ] = False,
+        lang: Annotated[str, typer.Option(help="The HTML page's language: en, vi or both.")
+                        ] = "both",
         push_to: Annotated[str | None, typer.Option(
             "--push", help="A Pushgateway URL: push the gauges the P1/P2 rules read.")] = None,
         home: HomeOption = DEFAULT_HOME, catalogue: CatalogueOption = None) -> None:
@@ -69,13 +71,24 @@ def run(region: Annotated[str, typer.Option(help="The onshore serving region.")]
         model=model, plan=plan, decision_log=decision_log))
     if push_to:
         push(report, push_to, path.parent)
+    pages = write_pages(report, path, lang)
     if as_json:
         console.print_json(report_text(report))
         return
-    print_report(report, path)
+    print_report(report, path, pages)
 
 
-def print_report(report, path: Path) -> None:
+def write_pages(report, path: Path, lang: str) -> list[Path]:
+    """The report as HTML beside its JSON, one page per language."""
+    from reporting.monitor_page import render_monitoring
+    from reporting.render import languages, write_atomically
+
+    return [write_atomically(path.with_name(f"{path.stem}-{code}.html"),
+                             render_monitoring(report.to_json(), code).encode("utf-8"))
+            for code in languages(lang)]
+
+
+def print_report(report, path: Path, pages: list[Path] = ()) -> None:
     table = Table(title=f"{report.model} in {report.region}, {report.window} "
                         f"({report.timezone}); plan v{report.plan_version}")
     for column in ("cohort", "detector", "on", "statistic", "threshold", "rows", "verdict"):
@@ -96,6 +109,8 @@ def print_report(report, path: Path) -> None:
     for reason in report.not_run:
         console.print(f"  [dim]not run: {reason}[/]")
     console.print(f"  report {path}", soft_wrap=True)
+    for page in pages:
+        console.print(f"  page   {page}", soft_wrap=True)
 
 
 def _num(value: float | None) -> str:

@@ -195,6 +195,18 @@ def test_outcomes_load_and_the_monitor_measures_discrimination_and_calibration(r
     assert duel.verdict == Verdict.DRIFT and duel.detail["better"] == "champion"
     assert not any("AUC" in reason for reason in report.not_run)
 
+    page = run("monitor", "run", "--region", REGION, "--window", "2026-11-01..2026-11-07",
+               "--plan", str(yearly), "--lang", "vi", "--home", str(home), "--catalogue",
+               str(catalogue.directory), cwd=tmp_path)
+    assert page.returncode == 0, page.stderr
+    html = (home / "regions" / REGION / "monitoring" /
+            f"{model}-2026-11-01--2026-11-07-vi.html").read_text()
+    assert "Báo cáo giám sát" in html and "Kết luận" in html and "ổn định" in html
+    # both cohorts have outcomes: 2 score plots, 2 Page-Hinkley paths, AUC and calibration each
+    assert html.count("<svg") == 2 * (2 + 2 + 1 + 1)
+    for leftover in ("{{", "{%", "Undefined", "None"):
+        assert leftover not in html
+
 
 def test_outcomes_that_match_nothing_or_are_malformed_are_one_line(region, tmp_path):
     home, catalogue, *_ = region
