@@ -26,6 +26,7 @@ from infra.labels import (
     vault_role_name,
     vault_secret_path,
 )
+from infra.monitor_manifests import monitor_cronjob, pushgateway_egress
 from infra.stack_config import BundleRef, StackConfig
 from regions import Tier
 
@@ -148,6 +149,8 @@ def serving_objects(config: StackConfig) -> dict[str, Obj]:
         "prometheus-rule": {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
                             "metadata": metadata(APP, ns, app),
                             "spec": {"groups": [serving_alert_rules()]}},
+        "monitor": monitor_cronjob(config, bundle_dir=BUNDLE_DIR,
+                                   decision_log_secret=DECISION_LOG_SECRET),
     }
     if config.canary is not None:
         objects["canary"] = serving_deployment(config, config.canary.bundle, track="canary",
@@ -157,7 +160,8 @@ def serving_objects(config: StackConfig) -> dict[str, Obj]:
                             "ports": [{"protocol": "TCP", "port": SERVICE_PORT}]}]}
     for policy in network_policies(region, TIER, vault_cidr=config.vault_cidr,
                                    artifact_store_cidr=config.artifact_store_cidr,
-                                   extra=(("allow-scoring-ingress", ingress),)):
+                                   extra=(("allow-scoring-ingress", ingress),
+                                          pushgateway_egress())):
         objects[f"netpol-{policy['metadata']['name']}"] = policy
     return objects
 

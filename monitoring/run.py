@@ -29,6 +29,7 @@ from monitoring.report import Cohort, Finding, MonitoringReport
 from regions import Catalogue, SeawallError, Tier, region_home, require_tier, timezone_of
 
 OUTCOMES = "outcomes.db"
+_RELATIVE = re.compile(r"^last-([1-9][0-9]{0,2})-days$")
 _WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 NOT_RUN = [
     "CSI and PCA-CSI per feature: the service does not yet keep feature values onshore for "
@@ -47,6 +48,7 @@ class MonitorRequest:
     model: str | None = None  # None: the one model the region holds
     plan: Path | None = None
     decision_log: str | None = None  # None: the region's SQLite log
+    bundles: tuple[Path, ...] = ()  # the served bundles; () = those imported under the home
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,19 @@ class Window:
     days: int
 
 
-def parse_window(text: str, timezone: str) -> Window:
+def parse_window(text: str, timezone: str, today: date | None = None) -> Window:
+    """FROM..TO (ISO dates), or relative to today in the region: `yesterday`, `today`,
+    `last-N-days` (the N days before today), as a scheduled job needs."""
+    today = today or datetime.now(ZoneInfo(timezone)).date()
+    relative = _RELATIVE.match(text)
+    if text in ("yesterday", "today") or relative:
+        days = int(relative[1]) if relative else 1
+        last = today if text == "today" else today - timedelta(days=1)
+        text = f"{last - timedelta(days=days - 1)}..{last}"
     m = _WINDOW.match(text)
     if not m:
-        raise MonitoringError(f"--window {text!r}: must be FROM..TO with ISO dates, e.g. "
-                              "2026-11-01..2026-11-30")
+        raise MonitoringError(f"--window {text!r}: must be FROM..TO with ISO dates (e.g. "
+                              "2026-11-01..2026-11-30), yesterday, today or last-N-days")
     try:
         first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
     except ValueError as e:
@@ -103,7 +113,7 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
     region = onshore_region(request.catalogue, request.region)
     window = parse_window(request.window, timezone_of(region.jurisdiction))
     home = region_home(request.home, region.name)
-    bundles = _bundles(home)
+    bundles = [load_bundle(b) for b in request.bundles] or _bundles(home)
     model = request.model or _only_model(bundles, home)
     plan = load_plan(request.plan)
     if plan.model != model and request.plan is not None:

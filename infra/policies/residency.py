@@ -59,6 +59,25 @@ def serving_only_onshore(args: ResourceValidationArgs, report: ReportViolation) 
                "serving is allowed only in onshore regions with the serving tier")
 
 
+def monitoring_only_onshore(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """A workload running `seawall monitor` or `seawall outcomes` only in onshore serving regions.
+
+    The monitor reads scored rows and observed outcomes: personal data that stays in Vietnam
+    (Decree 53/2022 Art 26), whatever the workload's labels say.
+    """
+    spec = pod_spec(kind_of(args.resource_type), args.props)
+    commands = [[str(part) for part in (c.get("command") or []) + (c.get("args") or [])]
+                for _, c in containers(spec or {})]
+    if not any(part in ("monitor", "outcomes") and "seawall" in " ".join(cmd[:i])
+               for cmd in commands for i, part in enumerate(cmd)):
+        return
+    region = region_of(args.urn)
+    if region is None or not (region.onshore and region.allows_tier(Tier.SERVING)):
+        where = region.name if region else f"stack '{stack_of(args.urn)}'"
+        report(f"{args.name}: runs the drift monitor in {where}; monitoring reads scored rows "
+               "and outcomes, so it runs only in onshore regions with the serving tier")
+
+
 def no_personal_data_offshore(args: ResourceValidationArgs, report: ReportViolation) -> None:
     """No `pii` or `pseudonymous` data class configured in an offshore stack.
 
@@ -217,6 +236,7 @@ def _resource(name: str, rule: Callable) -> ResourceValidationPolicy:
 
 POLICIES = [
     _resource("serving-only-onshore", serving_only_onshore),
+    _resource("monitoring-only-onshore", monitoring_only_onshore),
     _resource("no-personal-data-offshore", no_personal_data_offshore),
     _resource("images-by-digest", images_by_digest),
     _resource("serving-deployment-verifies-first", serving_deployment_verifies_first),

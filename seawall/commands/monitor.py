@@ -49,11 +49,15 @@ def rules(plan: PlanOption = None,
 @app.command("run")
 def run(region: Annotated[str, typer.Option(help="The onshore serving region.")],
         window: Annotated[str, typer.Option(help="FROM..TO: inclusive days in the region's "
-                                                 "time zone, e.g. 2026-11-01..2026-11-30.")],
+                                                 "time zone, e.g. 2026-11-01..2026-11-30; or "
+                                                 "yesterday, today, last-N-days.")],
         model: Annotated[str | None, typer.Option(
             help="The model; default: the one the region holds.")] = None,
         plan: PlanOption = None,
         decision_log: LogOption = None,
+        bundle: Annotated[list[Path] | None, typer.Option(
+            help="A served bundle (repeat for canary and shadow); default: the bundles "
+                 "imported under the region's home.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")
                            ] = False,
         lang: Annotated[str, typer.Option(help="The HTML page's language: en, vi or both.")
@@ -68,7 +72,7 @@ def run(region: Annotated[str, typer.Option(help="The onshore serving region.")]
 
     report, path = run_monitor(MonitorRequest(
         region=region, window=window, home=home, catalogue=load_catalogue(catalogue),
-        model=model, plan=plan, decision_log=decision_log))
+        model=model, plan=plan, decision_log=decision_log, bundles=tuple(bundle or ())))
     if push_to:
         push(report, push_to, path.parent)
     pages = write_pages(report, path, lang)

@@ -223,3 +223,28 @@ def test_outcomes_that_match_nothing_or_are_malformed_are_one_line(region, tmp_p
     offshore = run("outcomes", "load", "--region", "offshore-sg", "--home", str(home),
                    "--catalogue", str(catalogue.directory), str(bad), cwd=tmp_path)
     assert offshore.returncode == 1 and "offshore" in offshore.stderr
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("yesterday", "2026-12-01..2026-12-01"), ("today", "2026-12-02..2026-12-02"),
+    ("last-7-days", "2026-11-25..2026-12-01"),
+    ("2026-11-01..2026-11-30", "2026-11-01..2026-11-30"),
+])
+def test_relative_windows_for_a_scheduled_job(text, expected):
+    from datetime import date
+
+    from monitoring.run import parse_window
+
+    window = parse_window(text, "Asia/Ho_Chi_Minh", today=date(2026, 12, 2))
+    assert window.label == expected
+    eve = date.fromisoformat(expected[:10]) - timedelta(days=1)  # Hanoi midnight is 17:00 UTC
+    assert window.start == f"{eve}T17:00:00.000000+00:00"
+
+
+def test_the_served_bundle_may_be_named_instead_of_imported(region, yearly):
+    home, catalogue, *_ = region
+    [bundle] = (region_home(home, REGION) / "bundles").iterdir()
+    report, _ = run_monitor(MonitorRequest(region=REGION, window="2026-11-01..2026-11-03",
+                                           home=home, catalogue=catalogue, plan=yearly,
+                                           bundles=(bundle,)))
+    assert {c.role for c in report.cohorts} == {"champion", "shadow"}

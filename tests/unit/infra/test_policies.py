@@ -60,6 +60,16 @@ def test_serving_is_recognised_by_label_outside_the_component(plans):
     assert _violations(residency.serving_only_onshore, bare)
 
 
+def test_monitoring_only_onshore(plans):
+    [cron] = plans["onshore-hn"].of_type("kubernetes:batch/v1:CronJob")
+    assert _violations(residency.monitoring_only_onshore, cron) == []
+    offshore = cron.urn.replace("urn:pulumi:onshore-hn::", "urn:pulumi:offshore-sg::")
+    relabelled = _changed(cron, lambda p: p["metadata"]["labels"].update(
+        {"seawall.io/tier": "training"}), urn=offshore)
+    [message] = _violations(residency.monitoring_only_onshore, relabelled)
+    assert "offshore-sg" in message and "onshore regions with the serving tier" in message
+
+
 def test_no_personal_data_offshore(plans):
     [ns] = plans["offshore-sg"].of_type("kubernetes:core/v1:Namespace")
     assert _violations(residency.no_personal_data_offshore, ns) == []
@@ -176,7 +186,7 @@ def test_namespaces_default_deny(plans):
 
 def test_every_policy_is_mandatory_and_documented():
     from pulumi_policy import EnforcementLevel
-    assert len(residency.POLICIES) == 8
+    assert len(residency.POLICIES) == 9
     for policy in residency.POLICIES:
         assert policy.enforcement_level is EnforcementLevel.MANDATORY
         assert policy.description

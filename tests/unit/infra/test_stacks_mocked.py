@@ -38,7 +38,7 @@ def test_onshore_graph_has_the_serving_tier_and_its_vault_access(plans):
     plan = plans["onshore-hn"]
     kinds = {r.type.rsplit(":", 1)[-1] for r in plan.resources if r.parents[-1:] ==
              ["seawall:serving:ServingTier"]}
-    assert kinds == {"Namespace", "ServiceAccount", "ConfigMap", "Deployment", "Service",
+    assert kinds == {"Namespace", "ServiceAccount", "ConfigMap", "Deployment", "CronJob", "Service",
                      "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
                      "ServiceMonitor", "PrometheusRule"}
     assert sorted(r.name for r in _deployments(plan)) == ["canary", "deployment"]
@@ -131,7 +131,7 @@ def test_namespaces_enforce_restricted_and_default_deny(plans, stack):
     assert policies["default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     egress_ports = sorted(port["port"] for spec in policies.values()
                           for rule in spec.get("egress", []) for port in rule["ports"])
-    assert set(egress_ports) <= {53, 443, 5000, 5432, 8200}
+    assert set(egress_ports) <= {53, 443, 5000, 5432, 8200, 9091}  # 9091: the Pushgateway
 
 
 def test_onshore_hn_has_hpa_pdb_and_monitoring(plans):
@@ -143,6 +143,20 @@ def test_onshore_hn_has_hpa_pdb_and_monitoring(plans):
     [monitor] = plan.of_type("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
     assert monitor.props["spec"]["endpoints"][0]["path"] == "/metrics"
     assert plan.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+
+
+def test_the_monitor_runs_nightly_on_yesterday_and_pushes_in_the_region(plans):
+    [cron] = plans["onshore-hn"].of_type("kubernetes:batch/v1:CronJob")
+    spec = cron.props["spec"]
+    assert spec["timeZone"] == "Asia/Ho_Chi_Minh" and spec["concurrencyPolicy"] == "Forbid"
+    pod = spec["jobTemplate"]["spec"]["template"]
+    [run] = pod["spec"]["containers"]
+    assert run["command"][:3] == ["seawall", "monitor", "run"]
+    assert "yesterday" in run["command"] and "--push" in run["command"]
+    assert run["securityContext"]["runAsNonRoot"] is True and "@sha256:" in run["image"]
+    assert pod["metadata"]["annotations"]["vault.hashicorp.com/agent-pre-populate-only"] == \
+        "true"  # no sidecar left running: the Job can end
+    assert not plans["offshore-sg"].of_type("kubernetes:batch/v1:CronJob")
 
 
 def test_the_dr_region_has_no_canary(plans):

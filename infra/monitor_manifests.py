@@ -1,0 +1,71 @@
+"""The onshore monitor: a CronJob in the serving namespace that runs `seawall monitor run`
+every night on yesterday's decisions (days in the region's time zone) against the served
+bundle's signed reference profile, and pushes its gauges to the cluster's Pushgateway for the
+plan's P1/P2 rules. It reads the decision log where the service writes it, so scored rows never
+leave the region; the residency pack refuses a monitor in any region but an onshore serving one.
+"""
+
+from __future__ import annotations
+
+from infra.k8s_objects import (
+    Obj,
+    container,
+    metadata,
+    pod_spec,
+    resources,
+    vault_agent_annotations,
+)
+from infra.labels import (
+    app_labels,
+    namespace_name,
+    selector_labels,
+    vault_role_name,
+    vault_secret_path,
+)
+from infra.stack_config import StackConfig
+from regions import Tier, timezone_of
+
+MONITOR = "seawall-monitor"
+SCHEDULE = "30 2 * * *"  # 02:30 local time: yesterday's decisions are all in
+PUSHGATEWAY_NAMESPACE = "monitoring"
+PUSHGATEWAY = "http://prometheus-pushgateway.monitoring.svc:9091"
+SECRETS_DIR = "/vault/secrets"
+
+
+def monitor_cronjob(config: StackConfig, *, bundle_dir: str, decision_log_secret: str) -> Obj:
+    region, tier = config.region, Tier.SERVING
+    labels = app_labels(region, tier, MONITOR)
+    assert config.bundle is not None
+    run = container(MONITOR, config.image, [
+        "seawall", "monitor", "run", "--region", region.name, "--window", "yesterday",
+        "--bundle", bundle_dir, "--decision-log", f"secret:{decision_log_secret}",
+        "--home", "/tmp/seawall", "--push", PUSHGATEWAY, "--lang", "both"],
+        env=[{"name": "SEAWALL_SECRETS", "value": f"file://{SECRETS_DIR}"}],
+        volumeMounts=[{"name": "bundle", "mountPath": bundle_dir, "subPath": config.bundle.path,
+                       "readOnly": True}],
+        resources=resources("250m", "512Mi", "1", "1Gi"))
+    annotations = vault_agent_annotations(
+        vault_role_name(region, tier), config.vault_auth_mount,
+        {decision_log_secret: vault_secret_path(region, tier, "decision-log")})
+    annotations["vault.hashicorp.com/agent-pre-populate-only"] = "true"  # a Job must end
+    volumes = [{"name": "bundle", "persistentVolumeClaim": {"claimName": config.bundle.claim,
+                                                             "readOnly": True}}]
+    spec = pod_spec("seawall-serving", [run], volumes=volumes, restart_policy="Never")
+    return {"apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": metadata(MONITOR, namespace_name(tier), labels),
+            "spec": {"schedule": SCHEDULE, "timeZone": timezone_of(region.jurisdiction),
+                     "concurrencyPolicy": "Forbid", "successfulJobsHistoryLimit": 3,
+                     "failedJobsHistoryLimit": 3,
+                     "jobTemplate": {"spec": {"backoffLimit": 2, "template": {
+                         "metadata": {"labels": labels, "annotations": annotations},
+                         "spec": spec}}}}}
+
+
+def pushgateway_egress() -> tuple[str, Obj]:
+    """The monitor may reach the Pushgateway in the cluster's monitoring namespace, no more."""
+    return ("allow-monitor-push", {
+        "podSelector": {"matchLabels": selector_labels(MONITOR)},
+        "policyTypes": ["Egress"],
+        "egress": [{"to": [{"namespaceSelector": {"matchLabels": {
+            "kubernetes.io/metadata.name": PUSHGATEWAY_NAMESPACE}}}],
+            "ports": [{"protocol": "TCP", "port": 9091}]}]})
