@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/auth_check.py
 	$(BIN)/python bench/evidence_pack.py
 	$(BIN)/python bench/drift.py
+	$(BIN)/python bench/monitor_run.py
 
 # Re-resolve the pins from requirements.in in a throw-away environment.
 lock:

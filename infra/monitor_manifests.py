@@ -1,5 +1,6 @@
 """The onshore monitor: a CronJob in the serving namespace that runs `seawall monitor run`
-every night on yesterday's decisions (days in the region's time zone) against the served
+every night on the last 28 days of decisions (days in the region's time zone: Page-Hinkley
+needs the days, the approval shift two weeks) against the served
 bundle's signed reference profile, and pushes its gauges to the cluster's Pushgateway for the
 plan's P1/P2 rules. It reads the decision log where the service writes it, so scored rows never
 leave the region; the residency pack refuses a monitor in any region but an onshore serving one.
@@ -26,7 +27,7 @@ from infra.stack_config import StackConfig
 from regions import Tier, timezone_of
 
 MONITOR = "seawall-monitor"
-SCHEDULE = "30 2 * * *"  # 02:30 local time: yesterday's decisions are all in
+SCHEDULE = "30 2 * * *"  # 02:30 local time: the day before is complete
 PUSHGATEWAY_NAMESPACE = "monitoring"
 PUSHGATEWAY = "http://prometheus-pushgateway.monitoring.svc:9091"
 SECRETS_DIR = "/vault/secrets"
@@ -37,7 +38,7 @@ def monitor_cronjob(config: StackConfig, *, bundle_dir: str, decision_log_secret
     labels = app_labels(region, tier, MONITOR)
     assert config.bundle is not None
     run = container(MONITOR, config.image, [
-        "seawall", "monitor", "run", "--region", region.name, "--window", "yesterday",
+        "seawall", "monitor", "run", "--region", region.name, "--window", "last-28-days",
         "--bundle", bundle_dir, "--decision-log", f"secret:{decision_log_secret}",
         "--home", "/tmp/seawall", "--push", PUSHGATEWAY, "--lang", "both"],
         env=[{"name": "SEAWALL_SECRETS", "value": f"file://{SECRETS_DIR}"}],

@@ -145,14 +145,14 @@ def test_onshore_hn_has_hpa_pdb_and_monitoring(plans):
     assert plan.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
 
 
-def test_the_monitor_runs_nightly_on_yesterday_and_pushes_in_the_region(plans):
+def test_the_monitor_runs_nightly_on_the_last_four_weeks_and_pushes_in_the_region(plans):
     [cron] = plans["onshore-hn"].of_type("kubernetes:batch/v1:CronJob")
     spec = cron.props["spec"]
     assert spec["timeZone"] == "Asia/Ho_Chi_Minh" and spec["concurrencyPolicy"] == "Forbid"
     pod = spec["jobTemplate"]["spec"]["template"]
     [run] = pod["spec"]["containers"]
     assert run["command"][:3] == ["seawall", "monitor", "run"]
-    assert "yesterday" in run["command"] and "--push" in run["command"]
+    assert "last-28-days" in run["command"] and "--push" in run["command"]
     assert run["securityContext"]["runAsNonRoot"] is True and "@sha256:" in run["image"]
     assert pod["metadata"]["annotations"]["vault.hashicorp.com/agent-pre-populate-only"] == \
         "true"  # no sidecar left running: the Job can end
