@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from logged import timed
 
 from artifacts.bundle.reference_profile import numeric_profile
 from monitoring.drift import compare_samples
@@ -90,15 +90,6 @@ def monitor(profiles: list, cur: np.ndarray) -> list:
         window.add(cur[:, j])
         out.append((window.psi(), window.ks()))
     return out
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def evidently_python() -> Path:

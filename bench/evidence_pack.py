@@ -21,52 +21,26 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from pathlib import Path
 
-from serve_startup import signed_bundle
+from logged import REGION, fill_log, imported, timed
 
-from artifacts.ledger import Decision, open_store
-from artifacts.registry import import_bundle
-from regions import load_catalogue, region_home
+from artifacts.ledger import open_store
+from regions import region_home
 from reporting.evidence_pack import PackRequest, build_pack
 
-REGION = "onshore-hn"
 START = datetime(2026, 9, 30, 17, tzinfo=UTC)  # 2026Q4 starts here in Hanoi time
 
 
 def set_up(root: Path, decisions: int) -> tuple[Path, Path, str]:
-    bundle, catalogue = signed_bundle(root)
-    home = root / "home"
-    imported = import_bundle(bundle, catalogue=load_catalogue(catalogue), region=REGION,
-                             home=home)
-    store = open_store(str(region_home(home, REGION) / "decisions.db"))
-    before = decisions // 10
-    step = timedelta(days=91) / decisions
-    batch = []
-    for i in range(-before, decisions):
-        at = (START + i * step).isoformat(timespec="microseconds")
-        batch.append(Decision(f"r{i // 100}", at, "predict", "champion", imported.model_name,
-                              imported.version, "0" * 64, f"app-{i}", "1" * 64, 0.2))
-        if len(batch) == 20_000:
-            store.append(batch)
-            batch = []
-    if batch:
-        store.append(batch)
-    store.close()
-    return home, catalogue, imported.model_name
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    home, catalogue, model = imported(root)
+    fill_log(home, model, START, timedelta(days=91), -(decisions // 10), decisions,
+             repeat(0.2))
+    return home, catalogue, model.model_name
 
 
 def main() -> None:

@@ -20,58 +20,31 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from serve_startup import signed_bundle
+from logged import REGION, fill_log, imported, timed
 
 from artifacts.bundle import PROFILE_FILE, ReferenceProfile, load_bundle
-from artifacts.ledger import Decision, open_store
-from artifacts.registry import import_bundle
+from artifacts.ledger import open_store
 from monitoring.drift import psi
 from monitoring.run import MonitorRequest, run_monitor
 from regions import load_catalogue, region_home
 
-REGION = "onshore-hn"
 START = datetime(2026, 10, 31, 17, tzinfo=UTC)  # 2026-11-01 00:00 in Hanoi
 
 
 def set_up(root: Path, decisions: int):
-    bundle, catalogue = signed_bundle(root)
-    home = root / "home"
-    loaded = load_catalogue(catalogue)
-    imported = import_bundle(bundle, catalogue=loaded, region=REGION, home=home)
-    profile = ReferenceProfile.from_json(load_bundle(imported.bundle).document(PROFILE_FILE))
-    rng = np.random.default_rng(0)
-    scores = np.interp(rng.uniform(0, 1, decisions), profile.score.levels,
-                       profile.score.quantiles)
-    store = open_store(str(region_home(home, REGION) / "decisions.db"))
-    step = timedelta(days=30) / decisions
-    batch = []
-    for i, p in enumerate(scores):
-        at = (START + i * step).isoformat(timespec="microseconds")
-        batch.append(Decision(f"r{i // 100}", at, "predict", "champion", imported.model_name,
-                              imported.version, "0" * 64, f"app-{i}", "1" * 64, float(p)))
-        if len(batch) == 20_000:
-            store.append(batch)
-            batch = []
-    if batch:
-        store.append(batch)
-    store.close()
-    return home, loaded, imported.model_name, profile
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    """The import and its log, with scores drawn from the bundle's own reference profile."""
+    home, catalogue, model = imported(root)
+    profile = ReferenceProfile.from_json(load_bundle(model.bundle).document(PROFILE_FILE))
+    scores = np.interp(np.random.default_rng(0).uniform(0, 1, decisions),
+                       profile.score.levels, profile.score.quantiles)
+    fill_log(home, model, START, timedelta(days=30), 0, decisions, scores)
+    return home, load_catalogue(catalogue), model.model_name, profile
 
 
 def main() -> None:
