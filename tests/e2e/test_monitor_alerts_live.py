@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -87,8 +87,9 @@ def test_drifted_traffic_fires_the_p1_alert_in_prometheus(serving, tmp_path):
              f"--web.listen-address=127.0.0.1:{prometheus_port}"],
             tmp_path / "prometheus.log", f"{prometheus}/-/ready"))
 
-        today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
-        out = run("monitor", "run", "--region", "onshore-hn", "--window", f"{today}..{today}",
+        today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()  # and yesterday: the
+        window = f"{today - timedelta(days=1)}..{today}"  # traffic may predate Hanoi's midnight
+        out = run("monitor", "run", "--region", "onshore-hn", "--window", window,
                   "--home", str(home), "--catalogue", str(serving.catalogue), "--push", gateway,
                   cwd=tmp_path)
         assert out.returncode == 0, out.stderr
