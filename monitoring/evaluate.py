@@ -14,7 +14,7 @@ import numpy as np
 
 from artifacts.bundle.auc import AucInterval
 from artifacts.bundle.reference_profile import ReferenceProfile
-from monitoring.drift import wasserstein_result
+from monitoring.drift import compare_samples, wasserstein, wasserstein_result
 from monitoring.performance import auc_test, calibration_test, delong_test
 from monitoring.plan import MonitoringPlan
 from monitoring.report import Alert, Cohort, Finding
@@ -35,35 +35,62 @@ def daily(times: list[str], values: np.ndarray, timezone: str
 
 
 def cohort_findings(rows: list[tuple[str, float, str | None]], profile: ReferenceProfile,
-                    plan: MonitoringPlan, timezone: str, outcomes: dict[str, int]
-                    ) -> list[Finding]:
+                    plan: MonitoringPlan, timezone: str, outcomes: dict[str, int],
+                    baseline: np.ndarray | None = None) -> list[Finding]:
+    """The score detectors against the signed profile, or, given `baseline` (the scores of an
+    earlier window of the same version and cohort), against that sample exactly."""
     times = [r[0] for r in rows]
     p = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-    score = NumericWindow("score", profile.score)
-    score.add(p)
     stats = plan.statistics
-    results: list[DetectorResult] = [
-        score.psi(detector="psi", alert=plan.p2.score_psi, alpha=stats.alpha),
-        score.ks(alpha=stats.alpha),
-        wasserstein_result("score", score.wasserstein(), profile.score.present, len(p),
-                           threshold=plan.p2.score_wasserstein, unit="probability of default"),
-    ]
+    if baseline is None:
+        results = _against_profile(p, profile, plan)
+        mean, sd, n_ref = profile.score.mean, profile.score.sd, profile.rows
+        reference_rate = float(np.interp(plan.approve_below, profile.score.quantiles,
+                                         profile.score.levels)) \
+            if profile.score.quantiles else 0.0
+    else:
+        results = _against_sample(p, baseline, plan)
+        mean = float(baseline.mean()) if len(baseline) else 0.0
+        sd = float(baseline.std()) if len(baseline) else 0.0
+        n_ref, reference_rate = len(baseline), float((baseline < plan.approve_below).mean()) \
+            if len(baseline) else 0.0
     days, mean_score, volumes = daily(times, p, timezone)
     results.append(page_hinkley_test(
-        "daily mean score", mean_score, volumes, mean=profile.score.mean, sd=profile.score.sd,
-        n_reference=profile.rows, false_alarm_interval=stats.false_alarm_interval_days))
+        "daily mean score", mean_score, volumes, mean=mean, sd=sd, n_reference=n_ref,
+        false_alarm_interval=stats.false_alarm_interval_days))
     approved = (p < plan.approve_below).astype(np.float64)
-    reference_rate = float(np.interp(plan.approve_below, profile.score.quantiles,
-                                     profile.score.levels)) if profile.score.quantiles else 0.0
     _, daily_rate, _ = daily(times, approved, timezone)
     results.append(page_hinkley_test(
         "daily approval rate", daily_rate, volumes, mean=reference_rate,
-        sd=float(np.sqrt(reference_rate * (1 - reference_rate))), n_reference=profile.rows,
+        sd=float(np.sqrt(reference_rate * (1 - reference_rate))), n_reference=n_ref,
         false_alarm_interval=stats.false_alarm_interval_days))
     results.append(approval_shift(days, daily_rate, volumes, plan))
     if outcomes:
         results += outcome_tests(rows, profile, outcomes, plan)
     return [Finding.of(r) for r in results]
+
+
+def _against_profile(p: np.ndarray, profile: ReferenceProfile, plan: MonitoringPlan
+                     ) -> list[DetectorResult]:
+    score = NumericWindow("score", profile.score)
+    score.add(p)
+    alpha = plan.statistics.alpha
+    return [score.psi(detector="psi", alert=plan.p2.score_psi, alpha=alpha),
+            score.ks(alpha=alpha),
+            wasserstein_result("score", score.wasserstein(), profile.score.present, len(p),
+                               threshold=plan.p2.score_wasserstein,
+                               unit="probability of default")]
+
+
+def _against_sample(p: np.ndarray, baseline: np.ndarray, plan: MonitoringPlan
+                    ) -> list[DetectorResult]:
+    """PSI over the baseline's deciles, the exact two-sample KS and W1."""
+    drift, ks = compare_samples("score", baseline, p, detector="psi",
+                                alert=plan.p2.score_psi, alpha=plan.statistics.alpha)
+    distance = wasserstein(baseline, p) if len(baseline) and len(p) else 0.0
+    return [drift, ks, wasserstein_result("score", distance, len(baseline), len(p),
+                                          threshold=plan.p2.score_wasserstein,
+                                          unit="probability of default")]
 
 
 def outcome_tests(rows: list[tuple[str, float, str | None]], profile: ReferenceProfile,

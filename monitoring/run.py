@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from artifacts.bundle import PROFILE_FILE, ReferenceProfile, load_bundle
 from artifacts.ledger import open_store, write_atomically
 from monitoring.errors import MonitoringError
@@ -49,6 +51,7 @@ class MonitorRequest:
     plan: Path | None = None
     decision_log: str | None = None  # None: the region's SQLite log
     bundles: tuple[Path, ...] = ()  # the served bundles; () = those imported under the home
+    baseline: str = "bundle"  # or "window": the window of as many days just before
 
 
 @dataclass(frozen=True)
@@ -109,9 +112,20 @@ def record_outcomes(request: MonitorRequest, path: Path) -> LoadResult:
     return load_outcomes(path, home / OUTCOMES, known)
 
 
+def previous(window: Window) -> Window:
+    """The window of as many days that ends the day before `window` starts."""
+    first = date.fromisoformat(window.label[:10])
+    return parse_window(f"{first - timedelta(days=window.days)}.."
+                        f"{first - timedelta(days=1)}", window.timezone)
+
+
 def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
     region = onshore_region(request.catalogue, request.region)
+    if request.baseline not in ("bundle", "window"):
+        raise MonitoringError(f"--baseline {request.baseline!r}: must be bundle (the signed "
+                              "reference profile) or window (the window just before)")
     window = parse_window(request.window, timezone_of(region.jurisdiction))
+    before = previous(window) if request.baseline == "window" else None
     home = region_home(request.home, region.name)
     bundles = [load_bundle(b) for b in request.bundles] or _bundles(home)
     model = request.model or _only_model(bundles, home)
@@ -133,7 +147,11 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
             rows = store.scores(model, group.model_version, group.role, window.start,
                                 window.end)
             outcomes = outcomes_for(home / OUTCOMES, [r[2] for r in rows])
-            findings = cohort_findings(rows, profile, plan, window.timezone, outcomes)
+            baseline = None if before is None else np.array(
+                [r[1] for r in store.scores(model, group.model_version, group.role,
+                                            before.start, before.end)], dtype=np.float64)
+            findings = cohort_findings(rows, profile, plan, window.timezone, outcomes,
+                                       baseline)
             scored[group.role] = (rows, outcomes)
             cohorts.append(Cohort(role=group.role, model_version=group.model_version,
                                   decisions=group.decisions, findings=findings))
@@ -145,7 +163,8 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
         cohorts = [replace(c, findings=[*c.findings, Finding.of(duel)]) if c.role == "shadow"
                    else c for c in cohorts]
     not_run = NOT_RUN[:1] + ([] if any(o for _, o in scored.values()) else NOT_RUN[1:])
-    report = _report(model, region.name, window, plan, cohorts, not_run)
+    reference = None if before is None else f"the same cohort's decisions of {before.label}"
+    report = _report(model, region.name, window, plan, cohorts, not_run, reference)
     path = home / "monitoring" / f"{model}-{window.label.replace('..', '--')}.json"
     write_atomically(path, report_text(report))
     return report, path
@@ -156,12 +175,13 @@ def report_text(report: MonitoringReport) -> str:
 
 
 def _report(model: str, region: str, window: Window, plan: MonitoringPlan,
-            cohorts: list[Cohort], not_run: list[str]) -> MonitoringReport:
+            cohorts: list[Cohort], not_run: list[str], reference: str | None = None
+            ) -> MonitoringReport:
     versions = sorted({c.model_version for c in cohorts})
     return MonitoringReport(
         model=model, region=region, window=window.label, timezone=window.timezone,
         start=window.start, end=window.end,
-        reference=f"{PROFILE_FILE} of the signed bundle, v{', v'.join(versions)}",
+        reference=reference or f"{PROFILE_FILE} of the signed bundle, v{', v'.join(versions)}",
         plan_version=plan.plan_version, correction=plan.correction.value,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"), cohorts=cohorts,
         alerts=[a for c in cohorts for a in assess(c, plan)], not_run=not_run)

@@ -55,6 +55,9 @@ def run(region: Annotated[str, typer.Option(help="The onshore serving region.")]
             help="The model; default: the one the region holds.")] = None,
         plan: PlanOption = None,
         decision_log: LogOption = None,
+        baseline: Annotated[str, typer.Option(
+            help="bundle: the signed reference profile; window: the window of as many days "
+                 "just before, exactly.")] = "bundle",
         bundle: Annotated[list[Path] | None, typer.Option(
             help="A served bundle (repeat for canary and shadow); default: the bundles "
                  "imported under the region's home.")] = None,
@@ -72,7 +75,8 @@ def run(region: Annotated[str, typer.Option(help="The onshore serving region.")]
 
     report, path = run_monitor(MonitorRequest(
         region=region, window=window, home=home, catalogue=load_catalogue(catalogue),
-        model=model, plan=plan, decision_log=decision_log, bundles=tuple(bundle or ())))
+        model=model, plan=plan, decision_log=decision_log, bundles=tuple(bundle or ()),
+        baseline=baseline))
     if push_to:
         push(report, push_to, path.parent)
     pages = write_pages(report, path, lang)

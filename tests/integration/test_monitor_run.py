@@ -248,3 +248,22 @@ def test_the_served_bundle_may_be_named_instead_of_imported(region, yearly):
                                            home=home, catalogue=catalogue, plan=yearly,
                                            bundles=(bundle,)))
     assert {c.role for c in report.cohorts} == {"champion", "shadow"}
+
+
+def test_the_window_before_as_baseline_compares_raw_samples_exactly(region, yearly):
+    calm, _ = monitor(region, "2026-11-08..2026-11-14", plan=yearly, baseline="window")
+    assert calm.reference == "the same cohort's decisions of 2026-11-01..2026-11-07"
+    calm_champion = verdicts(calm, "champion")
+    assert calm_champion.pop("approval_shift:approval rate") == Verdict.INSUFFICIENT  # 7 days
+    assert set(calm_champion.values()) == {Verdict.STABLE}
+    moved, _ = monitor(region, "2026-11-15..2026-11-21", plan=yearly, baseline="window")
+    champion = verdicts(moved, "champion")
+    assert champion["psi:score"] == champion["ks:score"] == Verdict.DRIFT
+    assert verdicts(moved, "shadow")["ks:score"] == Verdict.STABLE
+    [ks] = [f for c in moved.cohorts if c.role == "champion" for f in c.findings
+            if f.detector == "ks"]
+    assert ks.n_reference == 2100 and ks.n_window == 2100  # a week each, raw, not a grid
+    first, _ = monitor(region, "2026-11-01..2026-11-07", plan=yearly, baseline="window")
+    assert verdicts(first, "champion")["psi:score"] == Verdict.INSUFFICIENT  # nothing before
+    with pytest.raises(MonitoringError, match="--baseline 'last-year'"):
+        monitor(region, "2026-11-01..2026-11-07", baseline="last-year")

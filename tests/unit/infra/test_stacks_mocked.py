@@ -38,9 +38,9 @@ def test_onshore_graph_has_the_serving_tier_and_its_vault_access(plans):
     plan = plans["onshore-hn"]
     kinds = {r.type.rsplit(":", 1)[-1] for r in plan.resources if r.parents[-1:] ==
              ["seawall:serving:ServingTier"]}
-    assert kinds == {"Namespace", "ServiceAccount", "ConfigMap", "Deployment", "CronJob", "Service",
-                     "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
-                     "ServiceMonitor", "PrometheusRule"}
+    assert kinds == {"Namespace", "ServiceAccount", "ConfigMap", "Deployment", "CronJob",
+                     "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+                     "NetworkPolicy", "ServiceMonitor", "PrometheusRule"}
     assert sorted(r.name for r in _deployments(plan)) == ["canary", "deployment"]
     vault = {r.type for r in plan.resources if r.parents[-1:] == ["seawall:vault:VaultAccess"]}
     assert vault == {"vault:index/mount:Mount", "vault:index/policy:Policy",
