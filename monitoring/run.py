@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from artifacts.bundle import PROFILE_FILE, ReferenceProfile, load_bundle
+from artifacts.bundle import PROFILE_FILE, ReferenceProfile, load_bundle, sha256_file
 from artifacts.ledger import open_store, write_atomically
 from monitoring.errors import MonitoringError
 from monitoring.evaluate import assess, champion_challenger, cohort_findings
@@ -216,8 +216,12 @@ def _profile(bundles: list, model: str, version: str, home: Path) -> ReferencePr
                     f"{bundle.path}: {model} v{version} has no signed {PROFILE_FILE} (it was "
                     "trained before bundles carried one)",
                     next_step="retrain and re-import the model to monitor it")
-            return ReferenceProfile.from_json(bundle.document(PROFILE_FILE),
-                                              source=str(bundle.path / PROFILE_FILE))
+            path = bundle.path / PROFILE_FILE
+            if sha256_file(path) != bundle.manifest.files[PROFILE_FILE].sha256:
+                raise MonitoringError(f"{path}: changed since it was signed (its SHA-256 "
+                                      "differs from the manifest's)",
+                                      next_step="re-import the signed bundle")
+            return ReferenceProfile.from_json(bundle.document(PROFILE_FILE), source=str(path))
     raise MonitoringError(f"{home / 'bundles'}: no imported bundle of {model} v{version}, which "
                           "the decision log has decisions of")
 

@@ -144,6 +144,15 @@ def test_an_offshore_region_is_refused_and_a_bundle_without_profile_named(region
     with pytest.raises(MonitoringError, match="has no signed reference_profile.json"):
         run_monitor(MonitorRequest(region=REGION, window="2026-11-01..2026-11-02", home=copy,
                                    catalogue=catalogue))
+    edited = tmp_path / "edited"
+    shutil.copytree(home, edited)
+    [bundle] = (region_home(edited, REGION) / "bundles").iterdir()
+    profile = json.loads((bundle / PROFILE_FILE).read_text())
+    profile["score"]["counts"][0] += 1  # a reference nudged to hide a drift
+    (bundle / PROFILE_FILE).write_text(json.dumps(profile))
+    with pytest.raises(MonitoringError, match="changed since it was signed"):
+        run_monitor(MonitorRequest(region=REGION, window="2026-11-01..2026-11-02", home=edited,
+                                   catalogue=catalogue))
 
 
 def test_the_command_prints_verdicts_and_refuses_bad_input_in_one_line(region, tmp_path):
