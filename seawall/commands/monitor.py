@@ -65,6 +65,10 @@ def run(region: Annotated[str, typer.Option(help="The onshore serving region.")]
                            ] = False,
         lang: Annotated[str, typer.Option(help="The HTML page's language: en, vi or both.")
                         ] = "both",
+        export: Annotated[bool, typer.Option(
+            "--export", help="Also write the aggregates-only version that may go to offshore "
+                             "model developers (cells under the plan's min_cell suppressed).")
+                          ] = False,
         push_to: Annotated[str | None, typer.Option(
             "--push", help="A Pushgateway URL: push the gauges the P1/P2 rules read.")] = None,
         home: HomeOption = DEFAULT_HOME, catalogue: CatalogueOption = None) -> None:
@@ -80,6 +84,14 @@ def run(region: Annotated[str, typer.Option(help="The onshore serving region.")]
     if push_to:
         push(report, push_to, path.parent)
     pages = write_pages(report, path, lang)
+    if export:
+        from artifacts.ledger import write_atomically
+        from monitoring.export import export_text
+        from monitoring.plan import load_plan
+
+        shared = path.with_name(f"{path.stem}-export.json")
+        write_atomically(shared, export_text(report, load_plan(plan).statistics.min_cell))
+        pages.append(shared)
     if as_json:
         console.print_json(report_text(report))
         return
@@ -118,7 +130,8 @@ def print_report(report, path: Path, pages: list[Path] = ()) -> None:
         console.print(f"  [dim]not run: {reason}[/]")
     console.print(f"  report {path}", soft_wrap=True)
     for page in pages:
-        console.print(f"  page   {page}", soft_wrap=True)
+        label = "export" if page.name.endswith("-export.json") else "page  "
+        console.print(f"  {label} {page}", soft_wrap=True)
 
 
 def _num(value: float | None) -> str:

@@ -6,6 +6,7 @@ line; an offshore region is refused."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from datetime import UTC, datetime, timedelta
@@ -159,9 +160,14 @@ def test_the_command_prints_verdicts_and_refuses_bad_input_in_one_line(region, t
     home, catalogue, *_ = region
     args = ("monitor", "run", "--region", REGION, "--home", str(home), "--catalogue",
             str(catalogue.directory))
-    out = run(*args, "--window", "2026-11-01..2026-11-21", cwd=tmp_path)
+    out = run(*args, "--window", "2026-11-01..2026-11-21", "--export", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "champion v1" in out.stdout and "drift" in out.stdout and "P1" in out.stdout
+    shared = region_home(home, REGION) / "monitoring" / \
+        "uci-credit-default-2026-11-01--2026-11-21-export.json"
+    assert "AGGREGATES ONLY" in shared.read_text().splitlines()[0]
+    assert not re.search(r"A\d+-\d+", shared.read_text())  # none of the fixture's ids
+    assert json.loads(shared.read_text())["cohorts"][0]["decisions"] == 6300
     bad = run(*args, "--window", "last week", cwd=tmp_path)
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
     assert "Traceback" not in bad.stderr
