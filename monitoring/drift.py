@@ -150,12 +150,8 @@ def ks_test(subject: str, reference: np.ndarray, window: np.ndarray, *, alpha: f
             ) -> DetectorResult:
     """Two-sample KS between a reference sample (an earlier window) and this window."""
     n_ref, n_win = len(reference), len(window)
-    if not (n_ref and n_win):
-        return DetectorResult(detector="ks", subject=subject, statistic=0.0, threshold=1.0,
-                              n_reference=n_ref, n_window=n_win,
-                              verdict=verdict(0, 1, enough=False))
-    d = ks_statistic(reference, window)
-    return _ks_result(subject, d, n_ref, n_win, alpha)
+    d = ks_statistic(reference, window) if n_ref and n_win else 0.0
+    return _ks_result(subject, d, n_ref, n_win, alpha)  # insufficient when either is empty
 
 
 def ks_from_grid(subject: str, levels: np.ndarray, window_cdf: np.ndarray, n_reference: int,
