@@ -168,6 +168,18 @@ def assess(cohort: Cohort, plan: MonitoringPlan) -> list[Alert]:
             raise_("P1", "p1.score_psi", f, plan.p1.score_psi, "material score shift")
         elif f.detector == "psi":
             raise_("P2", "p2.score_psi", f, plan.p2.score_psi, "moderate score shift")
+        elif f.detector == "csi" and f.detail.get("top") and \
+                f.statistic > plan.p1.top_feature_csi:
+            raise_("P1", "p1.top_feature_csi", f, plan.p1.top_feature_csi,
+                   f"material shift in {f.subject}, one of the top {plan.p1.top_features} "
+                   "features")
+        elif f.detector == "csi":
+            raise_("P2", "p2.score_psi", f, plan.p2.score_psi,
+                   f"shift in feature {f.subject} (CSI, after the {plan.correction.value} "
+                   "correction)")
+        elif f.detector == "pca_csi":
+            raise_("P2", "p2.score_psi", f, plan.p2.score_psi,
+                   f"the features' joint structure moved along {f.subject} (PCA-CSI)")
         elif f.detector == "approval_shift":
             raise_("P1", "p1.approval_shift_pp", f, plan.p1.approval_shift_pp,
                    "approval rate moved week over week")

@@ -6,8 +6,13 @@ The decision log gives the monitor each decision's time, cohort, probability and
 id: the score's PSI (with its bins), KS and Wasserstein-1 against the profile's grid,
 Page-Hinkley on the daily mean score and the daily approval rate, and the approval rate week
 over week; with outcomes on record (`seawall outcomes load`), AUC against the reference
-interval, calibration by decile and DeLong for champion vs shadow. CSI and PCA-CSI need feature
-values the service does not yet keep; the report lists them as not run, with the reason.
+interval, calibration by decile and DeLong for champion vs shadow. The feature values the
+service keeps beside the log (`decision_features`, for its retention period) give CSI per
+feature and PCA-CSI per component, corrected across features (`monitoring.features`).
+
+The report is recorded in the ledger's store (the `documents` table beside the decision log,
+append-only: a rerun adds a newer report) and written as a file under the region's home for
+people and pages; `monitor rollup` and `report evidence` read the store.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from artifacts.bundle import PROFILE_FILE, ReferenceProfile, load_bundle, sha256_file
+from artifacts.bundle import PROFILE_FILE, Contract, ReferenceProfile, load_bundle, sha256_file
 from artifacts.ledger import open_store, write_atomically
 from monitoring.errors import MonitoringError
 from monitoring.evaluate import assess, champion_challenger, cohort_findings
+from monitoring.features import feature_findings
 from monitoring.outcomes import LoadResult, load_outcomes, outcomes_for
 from monitoring.plan import MonitoringPlan, load_plan
 from monitoring.report import Cohort, Finding, MonitoringReport
@@ -33,9 +39,11 @@ from regions import Catalogue, SeawallError, Tier, region_home, require_tier, ti
 OUTCOMES = "outcomes.db"
 _RELATIVE = re.compile(r"^last-([1-9][0-9]{0,2})-days$")
 _WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+REPORT_KIND = "monitoring_report"
 NOT_RUN = [
-    "CSI and PCA-CSI per feature: the service does not yet keep feature values onshore for "
-    "monitoring (issue 17 item 2)",
+    "CSI and PCA-CSI per feature: no feature values are kept for the window's decisions (the "
+    "service keeps them for --feature-retention-days, 90 by default; 0 keeps none, and "
+    "decisions logged before values were kept have none)",
     "AUC with interval, DeLong and calibration: no observed outcome is on record for the "
     "window's decisions (load them with `seawall outcomes load`)",
 ]
@@ -132,7 +140,7 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
     plan = load_plan(request.plan)
     if plan.model != model and request.plan is not None:
         raise MonitoringError(f"{request.plan}: the plan is for model {plan.model}, not {model}")
-    store = open_store(request.decision_log or str(home / "decisions.db"), read_only=True)
+    store = open_store(_log_url(request, home), read_only=True)
     try:
         summary = store.summary(model, window.start, window.end)
         if not summary.decisions:
@@ -141,17 +149,23 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
             raise MonitoringError(f"no decisions of {model} in {window.label} "
                                   f"({window.timezone}){span}",
                                   next_step="choose a window with decisions")
-        cohorts, scored = [], {}
+        cohorts, scored, kept = [], {}, False
         for group in summary.versions:
-            profile = _profile(bundles, model, group.model_version, home)
-            rows = store.scores(model, group.model_version, group.role, window.start,
-                                window.end)
+            profile, names = _profile(bundles, model, group.model_version, home)
+            key = (model, group.model_version, group.role)
+            rows = store.scores(*key, window.start, window.end)
             outcomes = outcomes_for(home / OUTCOMES, [r[2] for r in rows])
             baseline = None if before is None else np.array(
                 [r[1] for r in store.scores(model, group.model_version, group.role,
                                             before.start, before.end)], dtype=np.float64)
             findings = cohort_findings(rows, profile, plan, window.timezone, outcomes,
                                        baseline)
+            texts = store.features(*key, window.start, window.end)
+            earlier = None if before is None else store.features(*key, before.start, before.end)
+            if texts and (earlier is None or earlier):
+                kept = True
+                findings += [Finding.of(r) for r in _features(texts, names, profile, plan,
+                                                               earlier, store.location)]
             scored[group.role] = (rows, outcomes)
             cohorts.append(Cohort(role=group.role, model_version=group.model_version,
                                   decisions=group.decisions, findings=findings))
@@ -162,12 +176,44 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
                                    scored["champion"][1], plan)
         cohorts = [replace(c, findings=[*c.findings, Finding.of(duel)]) if c.role == "shadow"
                    else c for c in cohorts]
-    not_run = NOT_RUN[:1] + ([] if any(o for _, o in scored.values()) else NOT_RUN[1:])
+    not_run = ([] if kept else NOT_RUN[:1]) + \
+        ([] if any(o for _, o in scored.values()) else NOT_RUN[1:])
     reference = None if before is None else f"the same cohort's decisions of {before.label}"
     report = _report(model, region.name, window, plan, cohorts, not_run, reference)
+    text = report_text(report)
+    record = open_store(_log_url(request, home))
+    try:  # the ledger's copy first: a report not on record is not written anywhere
+        record.add_document(REPORT_KIND, model, window.start, window.end, report.created_at,
+                            text)
+    finally:
+        record.close()
     path = home / "monitoring" / f"{model}-{window.label.replace('..', '--')}.json"
-    write_atomically(path, report_text(report))
+    write_atomically(path, text)
     return report, path
+
+
+def report_history(request: MonitorRequest, model: str) -> list[dict]:
+    """Every monitoring report of `model` on record in the region's store, oldest first."""
+    home = region_home(request.home, onshore_region(request.catalogue, request.region).name)
+    store = open_store(_log_url(request, home), read_only=True)
+    try:
+        return [json.loads(body) for body in store.documents(REPORT_KIND, model, "", "~")]
+    finally:
+        store.close()
+
+
+def _log_url(request: MonitorRequest, home: Path) -> str:
+    return request.decision_log or str(home / "decisions.db")
+
+
+def _features(texts: list[str], names: list[str], profile: ReferenceProfile,
+              plan: MonitoringPlan, earlier: list[str] | None, location: str) -> list:
+    try:
+        return feature_findings(texts, names, profile, plan, earlier)
+    except (ValueError, TypeError) as e:  # values that do not fit the contract's columns
+        raise MonitoringError(f"{location}: decision_features: {e}",
+                              next_step="check that the bundle is the one that served the "
+                                        "window") from None
 
 
 def report_text(report: MonitoringReport) -> str:
@@ -207,7 +253,9 @@ def _only_model(bundles: list, home: Path) -> str:
     return names[0]
 
 
-def _profile(bundles: list, model: str, version: str, home: Path) -> ReferenceProfile:
+def _profile(bundles: list, model: str, version: str, home: Path
+             ) -> tuple[ReferenceProfile, list[str]]:
+    """The signed profile of `model` v`version` and its contract's feature names, in order."""
     for bundle in bundles:
         ref = bundle.manifest.model
         if (ref.name, ref.version) == (model, version):
@@ -221,7 +269,8 @@ def _profile(bundles: list, model: str, version: str, home: Path) -> ReferencePr
                 raise MonitoringError(f"{path}: changed since it was signed (its SHA-256 "
                                       "differs from the manifest's)",
                                       next_step="re-import the signed bundle")
-            return ReferenceProfile.from_json(bundle.document(PROFILE_FILE), source=str(path))
+            return (ReferenceProfile.from_json(bundle.document(PROFILE_FILE), source=str(path)),
+                    Contract.from_dict(bundle.document("contract.json")).names)
     raise MonitoringError(f"{home / 'bundles'}: no imported bundle of {model} v{version}, which "
                           "the decision log has decisions of")
 

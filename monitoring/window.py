@@ -44,10 +44,11 @@ class NumericWindow:
     def cdf(self) -> np.ndarray:
         return self.at_or_below / max(self.present, 1)
 
-    def psi(self, *, detector: str = "csi", alert: float = PSI_ALERT, alpha: float = ALPHA
-            ) -> DetectorResult:
+    def psi(self, *, detector: str = "csi", alert: float = PSI_ALERT, alpha: float = ALPHA,
+            reference: np.ndarray | None = None) -> DetectorResult:
+        """Against the profile's counts, or `reference` (another window's, same bins)."""
         labels = [*_bin_labels(self.edges), "missing"]
-        return psi_test(self.subject, np.asarray(self.profile.counts), self.counts,
+        return psi_test(self.subject, _or(reference, self.profile.counts), self.counts,
                         labels=labels, detector=detector, alert=alert, alpha=alpha)
 
     def ks(self, alpha: float = ALPHA) -> DetectorResult:
@@ -71,10 +72,15 @@ class CategoricalWindow:
         for label, count in zip(labels, counts, strict=True):
             self.counts[self.index.get(label, self.other)] += count
 
-    def psi(self, *, alert: float = PSI_ALERT, alpha: float = ALPHA) -> DetectorResult:
-        return psi_test(self.subject, np.asarray(list(self.profile.categories.values())),
-                        self.counts, labels=self.names, detector="csi", alert=alert,
+    def psi(self, *, detector: str = "csi", alert: float = PSI_ALERT, alpha: float = ALPHA,
+            reference: np.ndarray | None = None) -> DetectorResult:
+        return psi_test(self.subject, _or(reference, list(self.profile.categories.values())),
+                        self.counts, labels=self.names, detector=detector, alert=alert,
                         alpha=alpha)
+
+
+def _or(reference: np.ndarray | None, counts: list[int]) -> np.ndarray:
+    return np.asarray(counts if reference is None else reference)
 
 
 def _bin_labels(edges: np.ndarray) -> list[str]:

@@ -70,6 +70,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                              shadow=settings.shadow)
         writer = DecisionWriter(settings.decision_log, max_batch=settings.decision_batch_max,
                                 timeout=settings.decision_timeout,
+                                retention_days=settings.feature_retention_days,
                                 on_commit=metrics.decisions.inc)
         try:
             await writer.start()
@@ -106,7 +107,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             state["parser"] = RequestParser(champion.contract, max_rows=settings.max_batch_rows)
             state["scorer"] = Scorer(models, Scorecard(settings.base_score, settings.base_odds,
                                                        settings.points_to_double_odds),
-                                     settings.canary_fraction)
+                                     settings.canary_fraction,
+                                     keep_features=settings.feature_retention_days > 0)
             log.info("ready: region %s, champion %s v%s, client authentication %s",
                      settings.region, champion.name, champion.version, auth_mode)
         if policy is None:
@@ -126,9 +128,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     telemetry = {"tracing": settings.opentelemetry, "metrics": settings.opentelemetry,
                  "logs": settings.opentelemetry}
     app = _ScoringApp(title="Seawall scoring service", version=metadata.version("seawall"),
-                  lifespan=lifespan, telemetry=telemetry, description="Onshore credit scoring from a verified, signed "
-                  "bundle. Every scored row is in a hash-chained decision log before its answer "
-                  "is sent.")
+                      lifespan=lifespan, telemetry=telemetry,
+                      description="Onshore credit scoring from a verified, signed bundle. "
+                      "Every scored row is in a hash-chained decision log before its answer is "
+                      "sent.")
     context = {"metrics": metrics, "access_log": settings.access_log,
                "model_version": lambda: _champion_version(state["models"])}
     app.add_middleware(Authenticated, policy=policy)

@@ -3,7 +3,7 @@
 `DecisionWriter` starts it as `python -m service.log_process` and speaks length-prefixed JSON
 frames (`FRAME` header, then orjson) over its stdin and stdout:
 
-    in:   {"url": ..., "max_batch": n}                         once, first
+    in:   {"url": ..., "max_batch": n, "retention_days": d}    once, first
           [id, [[decision column fields...], ...]]             one frame per request
                                                                (`DecisionColumns`, one per model;
                                                                none: a probe of the store)
@@ -18,6 +18,11 @@ acknowledged alone with its error. If the store fails, those requests get the er
 next batch reopens the store. At the end of input (the server closed the pipe, or died) it
 commits what it has read and exits.
 
+Feature values that come with the decisions are kept beside them in the same transaction
+(`decision_features`) and deleted once older than `retention_days`: at start, then at most
+once an hour after a commit. A failed deletion is logged and retried; it never fails a
+request.
+
 It imports only the decision log and its stores: no web framework, no model libraries.
 """
 
@@ -27,7 +32,9 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import orjson
@@ -40,24 +47,36 @@ from service.log_frames import FRAME, frame
 from service.logs import JsonFormatter
 
 log = logging.getLogger("seawall.decisions")
+PURGE_EVERY = 3600.0  # seconds between deletions of expired feature values
+
+
+class Request(NamedTuple):
+    id: int
+    decisions: list[Decision]
+    features: list[str | None]  # aligned with `decisions`; None where values are not kept
 
 
 class GroupCommitter:
     """Appends groups of requests' decisions; a failed append closes the store, the next
-    group reopens it."""
+    group reopens it. With `retention_days`, kept feature values older than that are deleted
+    at the first commit and then at most every `PURGE_EVERY` seconds."""
 
-    def __init__(self, open_store: Callable[[], DecisionStore]) -> None:
+    def __init__(self, open_store: Callable[[], DecisionStore],
+                 retention_days: float | None = None) -> None:
         self._open = open_store
         self._store: DecisionStore | None = open_store()  # fail at start-up, not first request
         self.location = self._store.location
+        self.retention_days = retention_days
+        self._purged_at = float("-inf")
 
-    def commit(self, requests: list[list[Decision]]) -> str | None:
+    def commit(self, requests: list[Request]) -> str | None:
         """Append every request's decisions in one transaction; the error, or None."""
-        decisions = [d for request in requests for d in request]
+        decisions = [d for request in requests for d in request.decisions]
+        features = [f for request in requests for f in request.features]
         try:
             if self._store is None:
                 self._store = self._open()
-            self._store.append(decisions)
+            self._store.append(decisions, features if any(features) else None)
         except Exception as e:  # the store's own errors and anything else: never lose silently
             error = e if isinstance(e, (LedgerError, DecisionLogError)) else DecisionLogError(
                 f"{self.location}: {type(e).__name__}: {e}")
@@ -65,7 +84,23 @@ class GroupCommitter:
                       "answered: %s", len(decisions), error)
             self._drop_store()
             return error.diagnostics()
+        self._purge()
         return None
+
+    def _purge(self) -> None:
+        if self.retention_days is None or time.monotonic() - self._purged_at < PURGE_EVERY:
+            return
+        self._purged_at = time.monotonic()
+        before = datetime.now(UTC) - timedelta(days=self.retention_days)
+        try:
+            n = self._store.purge_features(before.isoformat(timespec="microseconds"))
+        except Exception as e:  # retried at the next interval; decisions are not affected
+            log.error("deleting expired feature values failed (retried in %.0f s): %s",
+                      PURGE_EVERY, e)
+            return
+        if n:
+            log.info("deleted the feature values of %d decisions older than %g days", n,
+                     self.retention_days)
 
     def close(self) -> None:
         self._drop_store()
@@ -79,14 +114,13 @@ class GroupCommitter:
             self._store = None
 
 
-def groups(requests: list[tuple[int, list[Decision]]], max_batch: int
-           ) -> Iterator[list[tuple[int, list[Decision]]]]:
-    """Consecutive runs of (id, decisions) requests holding at most `max_batch` decisions (a
-    bigger request is a group of its own)."""
-    group: list[tuple[int, list[Decision]]] = []
+def groups(requests: list[Request], max_batch: int) -> Iterator[list[Request]]:
+    """Consecutive runs of requests holding at most `max_batch` decisions (a bigger request
+    is a group of its own)."""
+    group: list[Request] = []
     size = 0
     for request in requests:
-        n = len(request[1])
+        n = len(request.decisions)
         if group and size + n > max_batch:
             yield group
             group, size = [], 0
@@ -132,14 +166,15 @@ def serve(reader: FrameReader, write: Callable[[bytes], None]) -> int:
         return 0  # the server went away before configuring us
     config = orjson.loads(first[0])
     try:
-        committer = GroupCommitter(lambda: open_resolved_store(config["url"]))
+        committer = GroupCommitter(lambda: open_resolved_store(config["url"]),
+                                   config.get("retention_days"))
     except LedgerError as e:
         write(frame({"ready": False, "error": e.diagnostics()}))
         return 1
     write(frame({"ready": True, "location": committer.location}))
     pending = first[1:]
     while pending or not reader.ended:
-        requests: list[tuple[int, list[Decision]]] = []
+        requests: list[Request] = []
         for f in pending or reader.frames():
             request = decode(f)
             if isinstance(request, Unreadable):
@@ -147,9 +182,9 @@ def serve(reader: FrameReader, write: Callable[[bytes], None]) -> int:
             else:
                 requests.append(request)
         for group in groups(requests, config["max_batch"]):
-            error = committer.commit([decisions for _, decisions in group])
-            write(frame({"ids": [rid for rid, _ in group],
-                         "decisions": sum(len(d) for _, d in group), "error": error}))
+            error = committer.commit(group)
+            write(frame({"ids": [r.id for r in group],
+                         "decisions": sum(len(r.decisions) for r in group), "error": error}))
         pending = []
     committer.close()
     return 0
@@ -162,8 +197,9 @@ class Unreadable(NamedTuple):
     error: str
 
 
-def decode(data: bytes) -> tuple[int, list[Decision]] | Unreadable:
-    """One request frame as (id, its decisions as rows), or why it cannot be logged."""
+def decode(data: bytes) -> Request | Unreadable:
+    """One request frame as its decisions as rows (and kept values), or why it cannot be
+    logged."""
     try:
         rid, models = orjson.loads(data)
         if type(rid) is not int:
@@ -172,7 +208,9 @@ def decode(data: bytes) -> tuple[int, list[Decision]] | Unreadable:
         log.error("a request frame could not be read, and no request can be named: %s", e)
         return Unreadable([], f"the decision log could not read a request ({e})")
     try:
-        return rid, [d for columns in models for d in DecisionColumns(*columns).rows()]
+        groups = [DecisionColumns(*columns) for columns in models]
+        return Request(rid, [d for g in groups for d in g.rows()],
+                       [f for g in groups for f in g.feature_texts()])
     except (TypeError, ValueError) as e:  # short or extra columns, a column of the wrong type
         log.error("request %d: its decisions could not be read, so it is refused: %s", rid, e)
         return Unreadable([rid], f"the decision log could not read this request's decisions "

@@ -53,8 +53,10 @@ class DecisionWriter:
     request, `await writer.close()` at shutdown (commits what was sent)."""
 
     def __init__(self, url: str, *, max_batch: int = 1024, timeout: float = 30.0,
+                 retention_days: float | None = None,
                  on_commit: Callable[[int], None] | None = None) -> None:
         self.url, self.max_batch, self.timeout = url, max_batch, timeout
+        self.retention_days = retention_days  # kept feature values older than this go
         self.location = "decision log"  # replaced by the store's (password-free) location
         self.problem: str | None = None  # why the last commit failed, until one succeeds
         self._on_commit = on_commit or (lambda n: None)
@@ -86,7 +88,8 @@ class DecisionWriter:
                 stdout=asyncio.subprocess.PIPE, env=env)
         except OSError as e:
             raise DecisionLogError(f"cannot start the decision-log writer process ({e})") from e
-        process.stdin.write(frame({"url": url, "max_batch": self.max_batch}))
+        process.stdin.write(frame({"url": url, "max_batch": self.max_batch,
+                                   "retention_days": self.retention_days}))
         try:
             hello = await asyncio.wait_for(_read_frame(process.stdout), START_TIMEOUT)
         except (asyncio.IncompleteReadError, TimeoutError):

@@ -60,9 +60,11 @@ class Scored:
 
 
 class Scorer:
-    def __init__(self, models: ModelSet, scorecard: Scorecard, canary_fraction: float) -> None:
+    def __init__(self, models: ModelSet, scorecard: Scorecard, canary_fraction: float, *,
+                 keep_features: bool = False) -> None:
         assert models.champion is not None
         self.models, self.scorecard, self.canary_fraction = models, scorecard, canary_fraction
+        self.keep_features = keep_features  # send each row's values to the log's companion
 
     def decide(self, endpoint: Endpoint, batch: Batch, request_id: str,
                top_n: int | None = None, caller: str | None = None) -> Scored:
@@ -70,6 +72,7 @@ class Scorer:
         into each decision."""
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         hashes = [features_sha256(v) for v in batch.values]
+        kept = batch.values if self.keep_features else None
         ids = batch.application_ids
         groups = [(self.models.champion, None)]  # None: every row
         if self.models.canary is not None:
@@ -92,13 +95,14 @@ class Scorer:
                     results[i] = row
             decisions.append(answer.decisions(
                 model, endpoint, request_id, now, ids if rows is None else [ids[i] for i in rows],
-                hashes if rows is None else [hashes[i] for i in rows], caller))
+                hashes if rows is None else [hashes[i] for i in rows], caller,
+                _rows(kept, rows)))
         if self.models.shadow is not None:
             shadow = self.models.shadow
             answer = self._score(shadow, endpoint, batch.feeds, top_n)
             by_model.append((shadow, answer.probabilities))
             decisions.append(answer.decisions(shadow, endpoint, request_id, now, ids, hashes,
-                                              caller))
+                                              caller, kept))
         return Scored(results, decisions, by_model)
 
     def _score(self, model: ServedModel, endpoint: Endpoint, feeds: dict, top_n: int | None
@@ -142,14 +146,18 @@ class _Answer:
         return rows
 
     def decisions(self, model: ServedModel, endpoint: Endpoint, request_id: str, now: str,
-                  application_ids: list[str | None], hashes: list[str], caller: str | None
-                  ) -> DecisionColumns:
+                  application_ids: list[str | None], hashes: list[str], caller: str | None,
+                  features: list[list] | None) -> DecisionColumns:
         codes = model.reasons.codes
         return DecisionColumns(
             request_id, now, endpoint.value, model.role.value, model.name, model.version,
             model.bundle_digest, application_ids, hashes, self.listed, self.points,
             None if self.reasons is None else [[codes[n]["code"] for n, _ in row]
-                                               for row in self.reasons], caller)
+                                               for row in self.reasons], caller, features)
+
+
+def _rows(values: list | None, rows: list[int] | None) -> list | None:
+    return values if values is None or rows is None else [values[i] for i in rows]
 
 
 def _take(feeds: dict, rows: list[int]) -> dict:

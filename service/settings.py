@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     decision_batch_max: int = Field(1024, ge=1, description="Most decisions in one commit.")
     decision_timeout: float = Field(30.0, gt=0, le=3600, description="Seconds a request waits "
                                     "for its decisions' commit before it is answered 503.")
+    feature_retention_days: float = Field(90.0, ge=0, le=3650, description="Keep each "
+                                          "decision's feature values beside the log for the "
+                                          "monitor (CSI, PCA-CSI) this many days; 0 keeps none.")
     access_log: bool = True
     jwt_issuer: str | None = Field(None, description="Bearer tokens: the issuer (iss) to accept.")
     jwt_audience: str | None = Field(None, description="Bearer tokens: the audience (aud) they "

@@ -10,7 +10,7 @@ applicant's value (a minimum, a maximum, a one-off category) leaves the training
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -92,6 +92,13 @@ class ReferenceProfile(Document):
     pca: PcaProfile | None
     calibration: list[CalibrationDecile]
     auc: ReferenceAuc
+    # mean |reason-code contribution| per feature over the validation rows, largest first:
+    # which features the monitor's P1 CSI rule watches (the plan's top N); {} in bundles
+    # signed before it was recorded (then every feature counts as a top feature)
+    importance: dict[str, float] = field(default_factory=dict)
+
+    def top_features(self, n: int) -> set[str]:
+        return set(list(self.importance)[:n]) if self.importance else set(self.features)
 
 
 def bin_counts(values: np.ndarray, edges: np.ndarray, missing_bin: int | None = None
@@ -175,7 +182,8 @@ def pca_profile(columns: dict[str, np.ndarray], min_cell: int = MIN_CELL) -> Pca
 
 def build_reference_profile(numeric: dict[str, np.ndarray], categorical: dict[str, np.ndarray],
                             y: np.ndarray, p: np.ndarray, *, source: str = "validation",
-                            min_cell: int = MIN_CELL, seed: int = 0) -> ReferenceProfile:
+                            min_cell: int = MIN_CELL, seed: int = 0,
+                            importance: dict[str, float] | None = None) -> ReferenceProfile:
     """The profile of the validation rows: `numeric` and `categorical` feature columns, the
     outcomes `y` and the model's probabilities `p`."""
     y, p = np.asarray(y).astype(np.int64), np.asarray(p, dtype=np.float64)
@@ -190,7 +198,8 @@ def build_reference_profile(numeric: dict[str, np.ndarray], categorical: dict[st
         calibration=_calibration(y, p, min_cell),
         auc=ReferenceAuc(auc=interval.auc, low=interval.low, high=interval.high,
                          level=interval.level, replicates=interval.replicates,
-                         positives=interval.positives, negatives=interval.negatives))
+                         positives=interval.positives, negatives=interval.negatives),
+        importance=dict(sorted((importance or {}).items(), key=lambda kv: -kv[1])))
 
 
 def _calibration(y: np.ndarray, p: np.ndarray, min_cell: int) -> list[CalibrationDecile]:

@@ -181,7 +181,8 @@ def _record(dest: Destination, region: Region, dataset: Dataset, trained: Traine
                             model_sha256=sha256_bytes(exported.model),
                             contract_version=contract.version, parity=parity,
                             created_at=created_at)
-    profile = reference_profile(dataset, trained, contract, seed=dest.seed)
+    profile = reference_profile(dataset, trained, contract, seed=dest.seed, scorer=scorer,
+                                baseline=reasons.baseline)
     git_sha, lock_sha = lineage.git_revision(), lineage.lock_sha256()
     tags = {"seawall.git_sha": git_sha, "seawall.data_sha256": dataset.sha256,
             "seawall.spec_sha256": dataset.spec.sha256, "seawall.lock_sha256": lock_sha,

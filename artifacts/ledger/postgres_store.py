@@ -16,6 +16,7 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 
 from artifacts.errors import LedgerError
+from artifacts.ledger import companions as co
 from artifacts.ledger.period import (
     HEAD_SQL,
     IDS_SQL,
@@ -81,13 +82,15 @@ class PostgresStore:
             with self.db.transaction():
                 self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
                 self.db.execute(_SCHEMA)
+                self.db.execute(co.PG_SCHEMA)
         except psycopg.Error as e:
             raise LedgerError(f"{self.location}: cannot open the decision log "
                                    f"({_first_line(e)})") from None
 
     _select = select_list(True)
 
-    def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
+    def append(self, decisions: list[Decision], features: list[str | None] | None = None
+               ) -> list[LoggedDecision]:
         try:
             with self.db.transaction(), self.db.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
@@ -96,6 +99,9 @@ class PostgresStore:
                 linked = chain(decisions, *((head["seq"], head["hash"]) if head else
                                             (0, GENESIS)))
                 cur.executemany(_INSERT, [row_values(r) for r in linked])
+                kept = co.feature_rows(linked, features)
+                if kept:
+                    cur.executemany(_pg(co.INSERT_FEATURES), kept)
         except psycopg.Error as e:
             raise LedgerError(f"{self.location}: cannot append {len(decisions)} decisions "
                                    f"({_first_line(e)})") from None
@@ -136,6 +142,49 @@ class PostgresStore:
             raise LedgerError(f"{self.location}: cannot read the decision log "
                               f"({_first_line(e)})") from None
 
+    def features(self, model_name: str, version: str, role: str, start: str, end: str
+                 ) -> list[str]:
+        if not self._has("decision_features"):
+            return []
+        return [r[0] for r in self._read(co.FEATURES_SQL, (model_name, version, role, start,
+                                                           end))]
+
+    def purge_features(self, before: str) -> int:
+        def execute(sql: str, args: tuple) -> int:
+            return self.db.execute(_pg(sql), args).rowcount
+
+        try:
+            return co.purge(execute, before)
+        except psycopg.Error as e:
+            raise LedgerError(f"{self.location}: cannot delete expired feature values "
+                              f"({_first_line(e)})") from None
+
+    def add_document(self, kind: str, model_name: str, start: str, end: str, created_at: str,
+                     body: str) -> None:
+        try:
+            self.db.execute(_pg(co.INSERT_DOCUMENT),
+                            co.document_row(kind, model_name, start, end, created_at, body))
+        except psycopg.Error as e:
+            raise LedgerError(f"{self.location}: cannot record the {kind} "
+                              f"({_first_line(e)})") from None
+
+    def documents(self, kind: str, model_name: str, start: str, end: str) -> list[str]:
+        if not self._has("documents"):
+            return []
+        return [r[0] for r in self._read(co.DOCUMENTS_SQL, (kind, model_name, start, end))]
+
+    def _has(self, table: str) -> bool:
+        return bool(self._read("SELECT 1 FROM information_schema.tables WHERE table_name = ? "
+                               "AND table_schema = current_schema()", (table,)))
+
+    def _read(self, sql: str, args: tuple) -> list:
+        try:
+            with self.db.cursor(row_factory=tuple_row) as cur:
+                return cur.execute(_pg(sql), args).fetchall()
+        except psycopg.Error as e:
+            raise LedgerError(f"{self.location}: cannot read the decision log "
+                              f"({_first_line(e)})") from None
+
     def application_ids(self, model_name: str) -> set[str]:
         try:
             with self.db.cursor(row_factory=tuple_row) as cur:
@@ -147,6 +196,10 @@ class PostgresStore:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _pg(sql: str) -> str:
+    return sql.replace("?", "%s")
 
 
 def _first_line(e: Exception) -> str:

@@ -66,6 +66,7 @@ class DecisionColumns(NamedTuple):
     points: list[float] | None = None
     reason_codes: list[list[str]] | None = None
     caller: str | None = None
+    features: list[list] | None = None  # each row's values as received, when they are kept
 
     @classmethod
     def of(cls, decision: Decision) -> DecisionColumns:
@@ -83,6 +84,15 @@ class DecisionColumns(NamedTuple):
         return [make((*shared, a, h, p, s, r, caller)) for a, h, p, s, r in
                 zip(self.application_ids, self.features_sha256, self.probabilities, points,
                     reasons, strict=True)]
+
+    def feature_texts(self) -> list[str | None]:
+        """Each row's values as the JSON its `features_sha256` digests (None: not kept)."""
+        if self.features is None:
+            return [None] * len(self.probabilities)
+        if len(self.features) != len(self.probabilities):
+            raise ValueError(f"{len(self.features)} rows of feature values for "
+                             f"{len(self.probabilities)} decisions")
+        return [orjson.dumps(v).decode() for v in self.features]
 
 
 class LoggedDecision(NamedTuple):

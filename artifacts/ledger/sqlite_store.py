@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from artifacts.errors import LedgerError
+from artifacts.ledger import companions as co
 from artifacts.ledger.period import (
     HEAD_SQL,
     IDS_SQL,
@@ -69,6 +70,7 @@ class SqliteStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_SCHEMA)
+            self.db.executescript(co.SQLITE_SCHEMA)
             self.db.execute(INDEX)
             if not self._has_caller():  # a log from before callers were recorded
                 self.db.execute("ALTER TABLE decisions ADD COLUMN caller TEXT")
@@ -96,7 +98,8 @@ class SqliteStore:
         return any(r["name"] == "caller" for r in
                    self.db.execute("PRAGMA table_info(decisions)").fetchall())
 
-    def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
+    def append(self, decisions: list[Decision], features: list[str | None] | None = None
+               ) -> list[LoggedDecision]:
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -104,6 +107,7 @@ class SqliteStore:
                                        "LIMIT 1").fetchone()
                 linked = chain(decisions, *(tuple(head) if head else (0, GENESIS)))
                 self.db.executemany(_INSERT, [row_values(r) for r in linked])
+                self.db.executemany(co.INSERT_FEATURES, co.feature_rows(linked, features))
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
@@ -138,6 +142,46 @@ class SqliteStore:
         try:
             return [tuple(r) for r in self.db.execute(SCORES_SQL, (model_name, version, role,
                                                                    start, end))]
+        except sqlite3.Error as e:
+            raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
+
+    def features(self, model_name: str, version: str, role: str, start: str, end: str
+                 ) -> list[str]:
+        if not self._has("decision_features"):  # a log from before values were kept
+            return []
+        return [r[0] for r in self._read(co.FEATURES_SQL, (model_name, version, role, start,
+                                                           end))]
+
+    def purge_features(self, before: str) -> int:
+        def execute(sql: str, args: tuple) -> int:
+            return self.db.execute(sql, args).rowcount
+
+        try:
+            return co.purge(execute, before)
+        except sqlite3.Error as e:
+            raise LedgerError(f"{self.location}: cannot delete expired feature values "
+                              f"({e})") from e
+
+    def add_document(self, kind: str, model_name: str, start: str, end: str, created_at: str,
+                     body: str) -> None:
+        try:
+            self.db.execute(co.INSERT_DOCUMENT,
+                            co.document_row(kind, model_name, start, end, created_at, body))
+        except sqlite3.Error as e:
+            raise LedgerError(f"{self.location}: cannot record the {kind} ({e})") from e
+
+    def documents(self, kind: str, model_name: str, start: str, end: str) -> list[str]:
+        if not self._has("documents"):
+            return []
+        return [r[0] for r in self._read(co.DOCUMENTS_SQL, (kind, model_name, start, end))]
+
+    def _has(self, table: str) -> bool:
+        return bool(self._read("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                               (table,)))
+
+    def _read(self, sql: str, args: tuple) -> list:
+        try:
+            return self.db.execute(sql, args).fetchall()
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
 

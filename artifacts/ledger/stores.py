@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from artifacts.errors import LedgerError
+from artifacts.ledger.companions import feature_rows
 from artifacts.ledger.period import PeriodSummary, summarise
 from artifacts.ledger.records import GENESIS, Decision, LoggedDecision, chain
 from regions import SecretError, resolve_secret
@@ -22,7 +23,10 @@ class DecisionStore(Protocol):
 
     location: str  # for messages: never carries a password
 
-    def append(self, decisions: list[Decision]) -> list[LoggedDecision]: ...
+    def append(self, decisions: list[Decision], features: list[str | None] | None = None
+               ) -> list[LoggedDecision]:
+        """Chain `decisions`; `features` (aligned with them) are the values kept beside."""
+        ...
 
     def records(self, after: int = 0) -> Iterator[LoggedDecision]: ...  # seq > after, in order
 
@@ -38,6 +42,23 @@ class DecisionStore(Protocol):
 
     def application_ids(self, model_name: str) -> set[str]:
         """Every application id `model_name` has decided on (outcomes are matched to them)."""
+        ...
+
+    def features(self, model_name: str, version: str, role: str, start: str, end: str
+                 ) -> list[str]:
+        """The kept feature values (JSON arrays, contract order) of one version and role over
+        [start, end), in time order."""
+        ...
+
+    def purge_features(self, before: str) -> int:
+        """Delete the feature values of decisions made before `before`; how many."""
+        ...
+
+    def add_document(self, kind: str, model_name: str, start: str, end: str, created_at: str,
+                     body: str) -> None: ...
+
+    def documents(self, kind: str, model_name: str, start: str, end: str) -> list[str]:
+        """The bodies of `kind` documents whose period starts in [start, end), oldest first."""
         ...
 
     def close(self) -> None: ...
@@ -87,12 +108,38 @@ class InMemoryStore:
 
     def __init__(self) -> None:
         self.logged: list[LoggedDecision] = []
+        self.kept: dict[int, tuple[str, str]] = {}  # seq -> (decided_at, values)
+        self.docs: list[tuple[str, ...]] = []
 
-    def append(self, decisions: list[Decision]) -> list[LoggedDecision]:
+    def append(self, decisions: list[Decision], features: list[str | None] | None = None
+               ) -> list[LoggedDecision]:
         head = self.logged[-1] if self.logged else None
         linked = chain(decisions, head.seq if head else 0, head.hash if head else GENESIS)
         self.logged.extend(linked)
+        self.kept |= {seq: (t, f) for seq, t, f in feature_rows(linked, features)}
         return linked
+
+    def features(self, model_name: str, version: str, role: str, start: str, end: str
+                 ) -> list[str]:
+        return [self.kept[r.seq][1] for r in sorted(self.logged, key=lambda r:
+                                                    r.decision.decided_at)
+                if r.seq in self.kept and (r.decision.model_name, r.decision.model_version,
+                                           r.decision.role) == (model_name, version, role)
+                and start <= r.decision.decided_at < end]
+
+    def purge_features(self, before: str) -> int:
+        expired = [seq for seq, (t, _) in self.kept.items() if t < before]
+        for seq in expired:
+            del self.kept[seq]
+        return len(expired)
+
+    def add_document(self, kind: str, model_name: str, start: str, end: str, created_at: str,
+                     body: str) -> None:
+        self.docs.append((kind, model_name, start, end, created_at, body))
+
+    def documents(self, kind: str, model_name: str, start: str, end: str) -> list[str]:
+        return [d[5] for d in sorted(self.docs, key=lambda d: d[2])
+                if d[:2] == (kind, model_name) and start <= d[2] < end]
 
     def records(self, after: int = 0) -> Iterator[LoggedDecision]:
         return iter([r for r in self.logged if r.seq > after])

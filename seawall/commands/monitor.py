@@ -75,14 +75,15 @@ def run(region: Annotated[str, typer.Option(help="The onshore serving region.")]
     """Run every score detector on one window of the region's decisions, per cohort, against
     the served bundle's signed reference profile; print the verdicts and write the report."""
     from monitoring.push import push
-    from monitoring.run import MonitorRequest, report_text, run_monitor
+    from monitoring.run import MonitorRequest, report_history, report_text, run_monitor
 
-    report, path = run_monitor(MonitorRequest(
+    request = MonitorRequest(
         region=region, window=window, home=home, catalogue=load_catalogue(catalogue),
         model=model, plan=plan, decision_log=decision_log, bundles=tuple(bundle or ()),
-        baseline=baseline))
+        baseline=baseline)
+    report, path = run_monitor(request)
     if push_to:
-        push(report, push_to, path.parent)
+        push(report, push_to, report_history(request, report.model))
     pages = write_pages(report, path, lang)
     if export:
         from artifacts.ledger import write_atomically

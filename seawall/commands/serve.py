@@ -78,6 +78,11 @@ def serve(
                                                    "(local trials only; /ready and the logs "
                                                    "say so).", rich_help_panel="Authentication")]
         = False,
+    feature_retention_days: Annotated[float, typer.Option(
+        min=0.0, max=3650.0, help="Keep each decision's feature values onshore, beside the "
+                                  "log, for the monitor's CSI and PCA-CSI this many days, then "
+                                  "delete them; 0 keeps none.",
+        rich_help_panel="Decision log")] = 90.0,
     decision_log: LogOption = None,
     catalogue: CatalogueOption = None,
     home: HomeOption = DEFAULT_HOME,
@@ -115,7 +120,8 @@ def serve(
             **({"mtls_scopes": mtls_scopes} if mtls_scopes is not None else {}),
             checkpoint_key=checkpoint_key or str(_local_checkpoint_key(home, region)),
             checkpoint_dir=(region_home(home, region) / "checkpoints").resolve(),
-            checkpoint_interval=checkpoint_interval)
+            checkpoint_interval=checkpoint_interval,
+            feature_retention_days=feature_retention_days)
     except ValidationError as e:
         raise typer.BadParameter("; ".join(
             f"{'.'.join(map(str, x['loc'])) + ': ' if x['loc'] else ''}"

@@ -118,3 +118,23 @@ def test_a_period_summary_matches_the_embedded_store(pg_url, tmp_path):
             "model_version = '1' AND role = 'shadow' AND decided_at >= 'a' AND "
             "decided_at < 'b'").fetchall())
     assert "decisions_model_period" in plan
+
+
+def test_kept_values_and_documents_live_beside_the_chain(pg_url):
+    """The companion tables on PostgreSQL: values written in the append's transaction, read by
+    version, role and period, deleted past retention; documents append-only."""
+    store = open_store(pg_url)
+    old, new = (decision(1)._replace(decided_at="2026-01-01T00:00:00.000001+00:00"),
+                decision(2))
+    store.append([old, new, decision(3)], ["[1, null]", '["a", 2.5]', None])
+    assert store.features("m", "1", "champion", "2026-11-01", "2026-12-01") == ['["a", 2.5]']
+    assert store.purge_features("2026-06-01") == 1
+    assert store.features("m", "1", "champion", "", "~") == ['["a", 2.5]']
+    store.add_document("monitoring_report", "m", "2026-11-01", "2026-11-08", "t1", '{"a": 1}')
+    store.add_document("monitoring_report", "m", "2026-11-08", "2026-11-15", "t2", '{"a": 2}')
+    assert store.documents("monitoring_report", "m", "2026-11-05", "~") == ['{"a": 2}']
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+            db.execute("DELETE FROM documents")
+    reader = open_store(pg_url, read_only=True)
+    assert len(reader.documents("monitoring_report", "m", "", "~")) == 2

@@ -12,7 +12,7 @@ from decision_helpers import decision, request
 from artifacts.ledger import open_store, verify_chain
 from service import DecisionLogError, DecisionWriter
 from service.log_frames import FRAME, frame
-from service.log_process import FrameReader, GroupCommitter, groups
+from service.log_process import FrameReader, GroupCommitter, Request, groups
 
 
 def test_concurrent_requests_share_commits_and_extend_one_chain(tmp_path):
@@ -94,7 +94,7 @@ class FlakyStore:
         self.appended: list = []
         FlakyStore.opened += 1
 
-    def append(self, decisions):
+    def append(self, decisions, features=None):
         if self.fail:
             raise DecisionLogError("flaky://: connection lost")
         self.appended.extend(decisions)
@@ -109,17 +109,22 @@ def test_a_failed_commit_reports_its_error_and_the_next_group_reopens_the_store(
     broken, fresh = FlakyStore(fail=True), FlakyStore(fail=False)
     stores = iter([broken, fresh])
     committer = GroupCommitter(lambda: next(stores))
-    assert "connection lost" in committer.commit([[decision(1)]])
-    assert committer.commit([[decision(2)], [decision(3)]]) is None
+    assert "connection lost" in committer.commit([pending(1, [decision(1)])])
+    assert committer.commit([pending(2, [decision(2)]), pending(3, [decision(3)])]) is None
     assert FlakyStore.opened == 2
     assert fresh.appended == [decision(2), decision(3)]  # one append for the whole group
 
 
 def test_groups_hold_at_most_max_batch_decisions_and_never_split_a_request():
-    requests = [(i, [decision(i)] * n) for i, n in enumerate([3, 3, 5, 1, 1])]
-    assert [[len(r) for _, r in g] for g in groups(requests, 4)] == [[3], [3], [5], [1, 1]]
-    assert [[len(r) for _, r in g] for g in groups(requests, 100)] == [[3, 3, 5, 1, 1]]
-    assert [[i for i, _ in g] for g in groups(requests, 4)] == [[0], [1], [2], [3, 4]]
+    requests = [pending(i, [decision(i)] * n) for i, n in enumerate([3, 3, 5, 1, 1])]
+    assert [[len(r.decisions) for r in g] for g in groups(requests, 4)] == [[3], [3], [5],
+                                                                            [1, 1]]
+    assert [[len(r.decisions) for r in g] for g in groups(requests, 100)] == [[3, 3, 5, 1, 1]]
+    assert [[r.id for r in g] for g in groups(requests, 4)] == [[0], [1], [2], [3, 4]]
+
+
+def pending(rid: int, decisions: list) -> Request:
+    return Request(rid, decisions, [None] * len(decisions))
 
 
 def test_a_request_that_cannot_be_encoded_fails_alone_and_delays_no_other(tmp_path):
