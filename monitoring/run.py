@@ -111,7 +111,7 @@ def record_outcomes(request: MonitorRequest, path: Path) -> LoadResult:
     """`seawall outcomes load`: the file's outcomes for the model's decisions in the region."""
     region = onshore_region(request.catalogue, request.region)
     home = region_home(request.home, region.name)
-    model = request.model or _only_model(_bundles(home), home)
+    model = request.model or only_model(served_bundles(home), home)
     store = open_store(request.decision_log or str(home / "decisions.db"), read_only=True)
     try:
         known = store.application_ids(model)
@@ -135,12 +135,12 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
     window = parse_window(request.window, timezone_of(region.jurisdiction))
     before = previous(window) if request.baseline == "window" else None
     home = region_home(request.home, region.name)
-    bundles = [load_bundle(b) for b in request.bundles] or _bundles(home)
-    model = request.model or _only_model(bundles, home)
+    bundles = [load_bundle(b) for b in request.bundles] or served_bundles(home)
+    model = request.model or only_model(bundles, home)
     plan = load_plan(request.plan)
     if plan.model != model and request.plan is not None:
         raise MonitoringError(f"{request.plan}: the plan is for model {plan.model}, not {model}")
-    store = open_store(_log_url(request, home), read_only=True)
+    store = open_store(log_url(request, home), read_only=True)
     try:
         summary = store.summary(model, window.start, window.end)
         if not summary.decisions:
@@ -181,7 +181,7 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
     reference = None if before is None else f"the same cohort's decisions of {before.label}"
     report = _report(model, region.name, window, plan, cohorts, not_run, reference)
     text = report_text(report)
-    record = open_store(_log_url(request, home))
+    record = open_store(log_url(request, home))
     try:  # the ledger's copy first: a report not on record is not written anywhere
         record.add_document(REPORT_KIND, model, window.start, window.end, report.created_at,
                             text)
@@ -195,14 +195,14 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
 def report_history(request: MonitorRequest, model: str) -> list[dict]:
     """Every monitoring report of `model` on record in the region's store, oldest first."""
     home = region_home(request.home, onshore_region(request.catalogue, request.region).name)
-    store = open_store(_log_url(request, home), read_only=True)
+    store = open_store(log_url(request, home), read_only=True)
     try:
         return [json.loads(body) for body in store.documents(REPORT_KIND, model, "", "~")]
     finally:
         store.close()
 
 
-def _log_url(request: MonitorRequest, home: Path) -> str:
+def log_url(request: MonitorRequest, home: Path) -> str:
     return request.decision_log or str(home / "decisions.db")
 
 
@@ -233,7 +233,7 @@ def _report(model: str, region: str, window: Window, plan: MonitoringPlan,
         alerts=[a for c in cohorts for a in assess(c, plan)], not_run=not_run)
 
 
-def _bundles(home: Path) -> list:
+def served_bundles(home: Path) -> list:
     folder = home / "bundles"
     found = []
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
@@ -244,7 +244,7 @@ def _bundles(home: Path) -> list:
     return found
 
 
-def _only_model(bundles: list, home: Path) -> str:
+def only_model(bundles: list, home: Path) -> str:
     names = sorted({b.manifest.model.name for b in bundles})
     if len(names) != 1:
         raise MonitoringError(f"{home / 'bundles'}: " + (

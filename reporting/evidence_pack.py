@@ -74,6 +74,8 @@ def build_pack(request: PackRequest, progress=None) -> Path:
         log = request.decision_log or str(store / "decisions.db")
         evidence.append(sources.decision_log(log, request.model, period))
         gaps = sources.not_yet_recorded()
+        for piece in sources.monitoring(log, request.model, period):
+            (evidence if isinstance(piece, sources.Evidence) else gaps).append(piece)
         found = sources.checkpoint(request.checkpoints or store / "checkpoints")
         (evidence if isinstance(found, sources.Evidence) else gaps).append(found)
     with progress.step("Transfer: what crossed the border for this model"):

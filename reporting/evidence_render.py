@@ -18,6 +18,10 @@ def titles(lang: str) -> dict[str, str]:
             "metric_history": _("Metric history across versions (test split)"),
             "decisions": _("Decision log: counts and chain points for the period"),
             "checkpoint": _("Signed checkpoint of the decision log"),
+            "monitoring-rollup": _("Monitoring roll-up for the period"),
+            "monitoring-reports": _("Monitoring reports of the period"),
+            "outcomes-analysis": _("Outcomes analysis: AUC, calibration and DeLong on observed "
+                                   "defaults"),
             "transfer": _("Cross-border transfer record (training extract)"),
             "transfer-none": _("Cross-border transfer: none (trained onshore)")}
 
@@ -32,6 +36,8 @@ def notes(lang: str) -> dict[str, str]:
         "an outcomes analysis (backtest on observed defaults)":
             _("an outcomes analysis (backtest on observed defaults)"),
         "the incident log": _("the incident log"),
+        "no quarterly roll-up is on record for the period (seawall monitor rollup)":
+            _("no quarterly roll-up is on record for the period (seawall monitor rollup)"),
         "DR drill reports": _("DR drill reports"),
         "approvals are not recorded yet (governance: seawall promote, not built)":
             _("approvals are not recorded yet (governance: seawall promote, not built)"),

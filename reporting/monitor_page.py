@@ -1,12 +1,19 @@
 """The monitoring report as a page a person reads without the JSON: alerts, each cohort's
-findings and plots (score shares by bin, PSI by bin, Page-Hinkley paths, calibration by decile,
-AUC against the reference interval), in English or Vietnamese. It renders the
-`seawall.monitoring_report/v1` document from its JSON, without importing `monitoring`."""
+findings and plots (score shares by bin, PSI by bin, features ranked by CSI, Page-Hinkley
+paths, calibration by decile, AUC against the reference interval), in English or Vietnamese.
+It renders the `seawall.monitoring_report/v1` document from its JSON, without importing
+`monitoring`."""
 
 from __future__ import annotations
 
 from reporting.i18n import Formatter, translations
-from reporting.monitor_plots import contributions_svg, interval_svg, path_svg, shares_svg
+from reporting.monitor_plots import (
+    contributions_svg,
+    interval_svg,
+    path_svg,
+    ranking_svg,
+    shares_svg,
+)
 from reporting.plots import calibration_svg
 from reporting.render import environment
 
@@ -37,6 +44,11 @@ def render_monitoring(doc: dict, lang: str) -> str:
 
 def _plots(findings: list[dict], f: Formatter, gettext) -> list[dict]:
     plots = []
+    csi = [x for x in findings if x["detector"] == "csi"]
+    if csi:
+        plots.append({"svg": ranking_svg(csi, f), "caption": gettext(
+            "Features by CSI, largest first (red: drift after the correction; ★: a top "
+            "feature)")})
     for x in findings:
         detail = x.get("detail") or {}
         if x["detector"] == "psi" and detail.get("bins"):

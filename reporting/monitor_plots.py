@@ -1,6 +1,6 @@
 """The monitoring page's plots, inline SVG drawn by hand like `plots.py`: reference against
-window shares per score bin, each bin's PSI contribution, the Page-Hinkley path against its
-threshold, and AUC intervals."""
+window shares per score bin, each bin's PSI contribution, the features ranked by CSI, the
+Page-Hinkley path against its threshold, and AUC intervals."""
 
 from __future__ import annotations
 
@@ -39,18 +39,30 @@ def shares_svg(bins: list[dict], f: Formatter) -> str:
 
 def contributions_svg(bins: list[dict], f: Formatter) -> str:
     """Each bin's share of PSI, largest first, as horizontal bars with their values."""
-    shown = bins[:10]
-    top = max([1e-9, *(b["contribution"] for b in shown)])
-    rows = []
-    step = (HEIGHT - 2 * PAD) / max(len(shown), 1)
-    for i, b in enumerate(shown):
-        w = max(b["contribution"], 0) / top * (WIDTH - 2 * PAD - 60)
+    return bars_svg([(b["bin"], b["contribution"], WINDOW) for b in bins[:10]], f)
+
+
+def ranking_svg(findings: list[dict], f: Formatter) -> str:
+    """CSI per feature, largest first (at most 15): drifted features red, top features'
+    names starred."""
+    ranked = sorted((x for x in findings if x["statistic"] is not None),
+                    key=lambda x: -x["statistic"])[:15]
+    return bars_svg([(("★ " if x["detail"].get("top") else "") + x["subject"], x["statistic"],
+                      ALARM if x["verdict"] == "drift" else WINDOW) for x in ranked], f)
+
+
+def bars_svg(rows: list[tuple[str, float, str]], f: Formatter) -> str:
+    """Horizontal bars (label, value, colour), in the order given, with their values."""
+    top = max([1e-9, *(v for _, v, _ in rows)])
+    bars = []
+    step = (HEIGHT - 2 * PAD) / max(len(rows), 1)
+    for i, (label, value, colour) in enumerate(rows):
+        w = max(value, 0) / top * (WIDTH - 2 * PAD - 60)
         y = PAD + i * step
-        rows.append(f'<rect x="{PAD}" y="{y + 2:.1f}" width="{w:.1f}" height="{step - 4:.1f}" '
-                    f'fill="{WINDOW}"/><text x="{PAD + w + 4:.1f}" y="{y + step / 2 + 3:.1f}" '
-                    f'font-size="8">{escape(b["bin"])} {escape(f.number(b["contribution"]))}'
-                    '</text>')
-    return _frame("".join(rows))
+        bars.append(f'<rect x="{PAD}" y="{y + 2:.1f}" width="{w:.1f}" height="{step - 4:.1f}" '
+                    f'fill="{colour}"/><text x="{PAD + w + 4:.1f}" y="{y + step / 2 + 3:.1f}" '
+                    f'font-size="8">{escape(label)} {escape(f.number(value))}</text>')
+    return _frame("".join(bars))
 
 
 def path_svg(path: list[float], threshold: float, f: Formatter) -> str:

@@ -99,6 +99,47 @@ def run(region: Annotated[str, typer.Option(help="The onshore serving region.")]
     print_report(report, path, pages)
 
 
+@app.command("rollup")
+def rollup(region: Annotated[str, typer.Option(help="The onshore serving region.")],
+           quarter: Annotated[str, typer.Option(help="The quarter, e.g. 2026Q4 (in the "
+                                                     "region's time zone).")],
+           model: Annotated[str | None, typer.Option(
+               help="The model; default: the one the region holds.")] = None,
+           decision_log: LogOption = None,
+           as_json: Annotated[bool, typer.Option("--json", help="Print the roll-up as JSON.")
+                              ] = False,
+           home: HomeOption = DEFAULT_HOME, catalogue: CatalogueOption = None) -> None:
+    """Summarise the quarter's monitoring reports (from the ledger's store) for the quarterly
+    internal-control report: alerts raised, verdicts per detector, days no window covered."""
+    from monitoring.rollup import rollup as build
+    from monitoring.run import MonitorRequest
+
+    doc, path = build(MonitorRequest(region=region, window="", home=home,
+                                     catalogue=load_catalogue(catalogue), model=model,
+                                     decision_log=decision_log), quarter)
+    if as_json:
+        console.print_json(path.read_text(encoding="utf-8"))
+        return
+    console.print(f"[bold]{doc.model}[/] in {doc.region}, {doc.quarter} ({doc.timezone}): "
+                  f"{len(doc.windows)} windows, plan v{', v'.join(map(str, doc.plan_versions))}")
+    if doc.days_uncovered:
+        console.print(f"  [yellow]![/] days no window covered: {', '.join(doc.days_uncovered)}",
+                      soft_wrap=True)
+    table = Table(title="alerts raised in the quarter")
+    for column in ("severity", "rule", "cohort", "on", "windows", "first", "last", "largest"):
+        table.add_column(column, overflow="fold")
+    for a in doc.alerts:
+        table.add_row(a.severity, a.rule, a.cohort, a.subject, str(a.windows), a.first, a.last,
+                      _num(a.largest))
+    if doc.alerts:
+        console.print(table)
+    else:
+        console.print("  no alert was raised in the quarter's windows")
+    for reason in doc.not_run:
+        console.print(f"  [dim]not run in some windows: {reason}[/]")
+    console.print(f"  roll-up {path}", soft_wrap=True)
+
+
 def write_pages(report, path: Path, lang: str) -> list[Path]:
     """The report as HTML beside its JSON, one page per language."""
     from reporting.monitor_page import render_monitoring

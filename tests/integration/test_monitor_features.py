@@ -126,3 +126,36 @@ def test_the_command_lists_feature_verdicts(region, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "csi" in result.stdout and "pca_csi" in result.stdout
     assert "P1" in result.stdout and "top 5 features" in result.stdout
+
+
+def test_the_quarters_rollup_counts_each_window_once_and_names_uncovered_days(region,
+                                                                              tmp_path):
+    from monitoring.errors import MonitoringError
+    from monitoring.rollup import ROLLUP_KIND, rollup
+
+    home, catalogue, model, _, moved = region
+    for window in ("2026-11-01..2026-11-07", "2026-11-08..2026-11-14",
+                   "2026-11-15..2026-11-21", "2026-11-15..2026-11-21"):
+        monitor(region, window)
+    request = MonitorRequest(region=REGION, window="", home=home, catalogue=catalogue)
+    doc, path = rollup(request, "2026Q4")
+    assert {"2026-11-01..2026-11-07", "2026-11-08..2026-11-14",
+            "2026-11-15..2026-11-21"} <= set(doc.windows)
+    assert len(doc.windows) == len(set(doc.windows))  # a rerun counts once
+    assert doc.windows == sorted(doc.windows)
+    assert doc.days_in_quarter == 92
+    assert doc.days_uncovered[0] == "2026-10-01..2026-10-31"
+    assert doc.days_uncovered[-1] == "2026-11-22..2026-12-31"
+    [p1] = [a for a in doc.alerts if a.rule == "p1.top_feature_csi" and a.subject == moved]
+    assert p1.severity == "P1" and p1.last == "2026-11-15..2026-11-21"
+    store = open_store(str(region_home(home, REGION) / "decisions.db"), read_only=True)
+    [body] = store.documents(ROLLUP_KIND, model, doc.start, doc.end)
+    assert json.loads(body) == json.loads(path.read_text()) == doc.to_json()
+    with pytest.raises(MonitoringError, match="no monitoring report .* 2026Q3"):
+        rollup(request, "2026Q3")
+    with pytest.raises(MonitoringError, match="must be YYYYQn"):
+        rollup(request, "2026-Q4")
+    printed = run("monitor", "rollup", "--region", REGION, "--quarter", "2026Q4", "--home",
+                  str(home), "--catalogue", str(catalogue.directory), cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert "p1.top_feature_csi" in printed.stdout and "2026-10-01..2026-10-31" in printed.stdout
