@@ -4,9 +4,16 @@ needs the days, the approval shift two weeks) against the served
 bundle's signed reference profile, and pushes its gauges to the cluster's Pushgateway for the
 plan's P1/P2 rules. It reads the decision log where the service writes it, so scored rows never
 leave the region; the residency pack refuses a monitor in any region but an onshore serving one.
+
+Beside it, what the model's governed plan renders (`seawall monitor rules`, read by
+`infra.monitoring_files`): the P0/P1/P2 rules as a PrometheusRule, the Alertmanager routes in a
+ConfigMap, and the Grafana dashboard in a ConfigMap labelled for Grafana's dashboard sidecar.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from infra.k8s_objects import (
     Obj,
@@ -23,6 +30,7 @@ from infra.labels import (
     vault_role_name,
     vault_secret_path,
 )
+from infra.monitoring_files import EMBEDDED, load_monitoring_files
 from infra.stack_config import StackConfig
 from regions import Tier, timezone_of
 
@@ -70,3 +78,24 @@ def pushgateway_egress() -> tuple[str, Obj]:
         "egress": [{"to": [{"namespaceSelector": {"matchLabels": {
             "kubernetes.io/metadata.name": PUSHGATEWAY_NAMESPACE}}}],
             "ports": [{"protocol": "TCP", "port": 9091}]}]})
+
+
+def monitoring_objects(config: StackConfig, integrity: Obj) -> dict[str, Obj]:
+    """The plan's rules (with the stack's own `integrity` group), routes and dashboard."""
+    files = load_monitoring_files(Path(config.monitoring_files) if config.monitoring_files
+                                  else EMBEDDED, config.source)
+    region, ns = config.region, namespace_name(Tier.SERVING)
+    labels = app_labels(region, Tier.SERVING, "seawall-serving")
+    return {
+        "prometheus-rule": {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+                            "metadata": metadata("seawall-serving", ns, labels),
+                            "spec": {"groups": [*files.rule_groups, integrity]}},
+        "alert-routes": {"apiVersion": "v1", "kind": "ConfigMap",
+                         "metadata": metadata(f"seawall-alertmanager-{files.model}", ns, labels),
+                         "data": {"alertmanager.yml": files.routes}},
+        "grafana-dashboard": {
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": metadata(f"seawall-dashboard-{files.model}", ns,
+                                 {**labels, "grafana_dashboard": "1"}),
+            "data": {f"seawall-{files.model}.json": json.dumps(files.dashboard, indent=1)}},
+    }

@@ -26,7 +26,7 @@ from infra.labels import (
     vault_role_name,
     vault_secret_path,
 )
-from infra.monitor_manifests import monitor_cronjob, pushgateway_egress
+from infra.monitor_manifests import monitor_cronjob, monitoring_objects, pushgateway_egress
 from infra.stack_config import BundleRef, StackConfig
 from regions import Tier
 
@@ -146,11 +146,9 @@ def serving_objects(config: StackConfig) -> dict[str, Obj]:
                             "spec": {"selector": {"matchLabels": selector_labels(APP)},
                                      "endpoints": [{"port": "http", "path": "/metrics",
                                                     "scheme": "https", "interval": "30s"}]}},
-        "prometheus-rule": {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
-                            "metadata": metadata(APP, ns, app),
-                            "spec": {"groups": [serving_alert_rules()]}},
         "monitor": monitor_cronjob(config, bundle_dir=BUNDLE_DIR,
                                    decision_log_secret=DECISION_LOG_SECRET),
+        **monitoring_objects(config, serving_alert_rules()),
     }
     if config.canary is not None:
         objects["canary"] = serving_deployment(config, config.canary.bundle, track="canary",
@@ -167,23 +165,13 @@ def serving_objects(config: StackConfig) -> dict[str, Obj]:
 
 
 def serving_alert_rules() -> Obj:
-    """Alerts on the service's own metrics (see docs/serving.md for what each means)."""
-    requests = names.series(names.HTTP_REQUESTS, "total")
-    latency_buckets = names.series(names.HTTP_REQUEST_DURATION, "bucket")
-    return {"name": "seawall-serving", "rules": [
+    """The stack's own integrity alerts on the service's metrics, beside the plan's P0/P1/P2
+    rules (error rate, latency, staleness and drift are the plan's, with its thresholds; see
+    docs/serving.md for what each means)."""
+    return {"name": "seawall-serving-integrity", "rules": [
         {"alert": "SeawallBundleNotVerified", "expr": f"min({names.BUNDLE_VERIFIED}) < 1",
          "for": "1m", "labels": {"severity": "P0"},
          "annotations": {"summary": "A serving pod refused its bundle and is not ready."}},
-        {"alert": "SeawallServerErrors",
-         "expr": f'sum(rate({requests}{{status=~"5.."}}[5m])) '
-                 f'/ sum(rate({requests}[5m])) > 0.01',
-         "for": "5m", "labels": {"severity": "P1"},
-         "annotations": {"summary": "More than 1% of scoring requests fail with 5xx."}},
-        {"alert": "SeawallSlowScoring",
-         "expr": "histogram_quantile(0.99, sum by (le) "
-                 f"(rate({latency_buckets}[5m]))) > 0.05",
-         "for": "10m", "labels": {"severity": "P2"},
-         "annotations": {"summary": "p99 scoring latency is above 50 ms."}},
         {"alert": "SeawallCheckpointStale",
          "expr": f"sum(increase({names.series(names.DECISIONS_LOGGED, 'total')}[10m])) > 0 "
                  f"and (time() - max({names.CHECKPOINT_SIGNED})) > 300",

@@ -37,8 +37,8 @@ _ONSHORE_KEYS = ("image", "bundleUri", "bundleDigest", "vaultAddress", "vaultCid
 _OFFSHORE_KEYS = ("image", "vaultAddress", "vaultCidr", "artifactStoreCidr",
                   "dataClasses")
 _KNOWN = frozenset(_ONSHORE_KEYS + _OFFSHORE_KEYS + (
-    "region", "kubeconfig", "vaultAuthMount", "replicas", "maxReplicas") + _CANARY_KEYS
-    + _AUTH_KEYS)
+    "region", "kubeconfig", "vaultAuthMount", "replicas", "maxReplicas", "monitoringFiles")
+    + _CANARY_KEYS + _AUTH_KEYS)
 LIST_KEYS = frozenset({"dataClasses"})
 #: Keys `parse_stack_config` reads (the kubeconfig is the provider's, read as a secret).
 PLAIN_KEYS = _KNOWN - {"kubeconfig"}
@@ -93,6 +93,9 @@ class StackConfig:
     auth: ClientAuth | None = None  # required for a serving stack
     replicas: int = 2
     max_replicas: int = 6
+    # the plan's rendered rules, routes and dashboard (`seawall monitor rules --out DIR`);
+    # None: the embedded plan's, in infra/monitoring/
+    monitoring_files: str | None = None
 
     @property
     def tier(self) -> Tier:
@@ -118,7 +121,8 @@ def parse_stack_config(values: Mapping[str, Any], *, source: str,
         raise StackConfigError(source, missing[0], f"required for a {region.residency.value} "
                                f"stack (missing: {', '.join(missing)})")
     if not onshore:
-        for key in ("bundleUri", "bundleDigest", *_CANARY_KEYS, *_AUTH_KEYS):
+        for key in ("bundleUri", "bundleDigest", "monitoringFiles", *_CANARY_KEYS,
+                    *_AUTH_KEYS):
             if key in values:
                 raise StackConfigError(source, key, f"region '{region.name}' is "
                                        f"{region.residency.value} and may not serve: a serving "
@@ -144,8 +148,9 @@ def parse_stack_config(values: Mapping[str, Any], *, source: str,
                                f"({config.replicas}), got {config.max_replicas}")
     if onshore:
         canary = reader.canary()
+        files = reader.text("monitoringFiles") if "monitoringFiles" in values else None
         return replace(config, bundle=reader.bundle("bundleUri", "bundleDigest"), canary=canary,
-                       auth=reader.client_auth())
+                       auth=reader.client_auth(), monitoring_files=files)
     return config
 
 

@@ -7,7 +7,8 @@ Prometheus rules and the Alertmanager routes.
   CSI > 0.25 on a top-5 feature, AUC outside its reference interval two weeks running, an
   approval-rate shift above 2 pp week over week.
 - P2 goes into the periodic model-risk report and never notifies anyone: PSI 0.10-0.25, a
-  slowly falling AUC, a concentration shift between cohorts.
+  slowly falling AUC, a concentration shift in a cohort's segment mix (its categorical
+  features).
 
 P0 rules read the service's own metrics (`artifacts.metric_names`); P1 and P2 read the gauges
 the monitor job pushes after each run (`GAUGES`, through a Pushgateway).
@@ -88,7 +89,8 @@ def prometheus_rules(plan: MonitoringPlan, *, job: str = SCRAPE_JOB) -> dict:
               f"AUC falling faster than {-p2.auc_trend_per_week} a week."),
         _rule("SeawallCohortShift", f"max by (model, version, cohort) "
               f"({COHORT_PSI}{{{m}}}) > {p2.cohort_psi}", "P2", plan,
-              f"Cohort concentration shift (PSI above {p2.cohort_psi})."),
+              f"Segment concentration shift: a categorical feature's CSI above "
+              f"{p2.cohort_psi}."),
     ]
     group = f"seawall-{plan.model}-v{plan.plan_version}"
     return {"groups": [{"name": f"{group}-p0", "rules": page},

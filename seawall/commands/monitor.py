@@ -27,11 +27,11 @@ PlanOption = Annotated[Path | None, typer.Option(
 
 @app.command("rules")
 def rules(plan: PlanOption = None,
-          out: Annotated[Path, typer.Option(help="Directory for the two files.")] = Path(".")
+          out: Annotated[Path, typer.Option(help="Directory for the three files.")] = Path(".")
           ) -> None:
-    """Render the plan's Prometheus rules (P0/P1/P2) and Alertmanager routes (P0 pages, P1 to
-    owner and validator, P2 to no one). Check them with `promtool check rules` and `amtool
-    check-config`."""
+    """Render the plan's Prometheus rules (P0/P1/P2), Alertmanager routes (P0 pages, P1 to
+    owner and validator, P2 to no one) and Grafana dashboard. Check them with `promtool check
+    rules` and `amtool check-config`; the serving stacks provision them."""
     from monitoring.alerts import prometheus_rules
     from monitoring.plan import load_plan
     from monitoring.rules_files import write_rule_files
@@ -41,7 +41,7 @@ def rules(plan: PlanOption = None,
     rule_count = sum(len(g["rules"]) for g in prometheus_rules(loaded)["groups"])
     console.print(f"[bold]{loaded.model}[/] monitoring plan v{loaded.plan_version}: "
                   f"{rule_count} rules (P0, P1, P2), routed P0 to the pager, P1 to owner and "
-                  "validator, P2 to the model-risk report")
+                  "validator, P2 to the model-risk report; a Grafana dashboard")
     for path in written:
         console.print(f"  {path}", soft_wrap=True)
 
