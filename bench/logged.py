@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,21 +27,24 @@ def imported(root: Path):
 
 
 def fill_log(home: Path, model, start: datetime, span: timedelta, first: int, last: int,
-             probabilities: Iterable[float]) -> None:
+             probabilities: Iterable[float], features: Sequence[str] | None = None) -> None:
     """Champion decisions i in [first, last) of the import `model`, spread evenly from `start`
-    over `span` (i < 0 before `start`), the i-th with the next of `probabilities`."""
+    over `span` (i < 0 before `start`), the i-th with the next of `probabilities` and, given
+    `features`, the (i - first)-th kept values (JSON arrays, as the service keeps them)."""
     store = open_store(str(region_home(home, REGION) / "decisions.db"))
     step = span / last
-    batch = []
+    batch, kept = [], []
     for i, p in zip(range(first, last), probabilities, strict=False):
         at = (start + i * step).isoformat(timespec="microseconds")
         batch.append(Decision(f"r{i // 100}", at, "predict", "champion", model.model_name,
                               model.version, "0" * 64, f"app-{i}", "1" * 64, float(p)))
+        if features is not None:
+            kept.append(features[i - first])
         if len(batch) == 20_000:
-            store.append(batch)
-            batch = []
+            store.append(batch, kept or None)
+            batch, kept = [], []
     if batch:
-        store.append(batch)
+        store.append(batch, kept or None)
     store.close()
 
 

@@ -3,13 +3,15 @@ work that gives its central answer.
 
 Set-up (not timed): a model trained on 2,000 synthetic rows, signed, imported into onshore-hn,
 and `--decisions` champion decisions over the 30 days of November 2026 (Hanoi time) appended to
-its SQLite log, with scores drawn from the bundle's own reference profile.
+its SQLite log, with scores drawn from the bundle's own reference profile and, kept beside each
+decision as the service keeps them, the 23 feature values of a golden row drawn at random.
 
 Timed, medians of `--repeat`:
 - monitor run: `run_monitor` end to end (summary from the index, the window's rows read by the
   index, PSI with bins, KS and W1 on the grid, Page-Hinkley on daily mean score and approval
-  rate with lambda's calibration cached, the approval shift, the plan's alerts, the report
-  written). Target: under 30 s.
+  rate with lambda's calibration cached, the approval shift, CSI on the 23 features and PCA-CSI
+  from the kept values with the correction across features, the plan's alerts, the report
+  written and recorded in the store). Target: under 30 s.
 - floor: one SQL pass reading the window's probabilities and a numpy PSI over the reference
   deciles: the score-PSI answer and nothing else.
 
@@ -26,9 +28,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import orjson
 from logged import REGION, fill_log, imported, timed
 
-from artifacts.bundle import PROFILE_FILE, ReferenceProfile, load_bundle
+from artifacts.bundle import PROFILE_FILE, Contract, ReferenceProfile, load_bundle
 from artifacts.ledger import open_store
 from monitoring.drift import psi
 from monitoring.run import MonitorRequest, run_monitor
@@ -40,10 +43,17 @@ START = datetime(2026, 10, 31, 17, tzinfo=UTC)  # 2026-11-01 00:00 in Hanoi
 def set_up(root: Path, decisions: int):
     """The import and its log, with scores drawn from the bundle's own reference profile."""
     home, catalogue, model = imported(root)
-    profile = ReferenceProfile.from_json(load_bundle(model.bundle).document(PROFILE_FILE))
-    scores = np.interp(np.random.default_rng(0).uniform(0, 1, decisions),
-                       profile.score.levels, profile.score.quantiles)
-    fill_log(home, model, START, timedelta(days=30), 0, decisions, scores)
+    bundle = load_bundle(model.bundle)
+    profile = ReferenceProfile.from_json(bundle.document(PROFILE_FILE))
+    rng = np.random.default_rng(0)
+    scores = np.interp(rng.uniform(0, 1, decisions), profile.score.levels,
+                       profile.score.quantiles)
+    golden = bundle.document("golden_set.json")
+    order = [golden["columns"].index(n) for n in
+             Contract.from_dict(bundle.document("contract.json")).names]
+    rows = [orjson.dumps([r[j] for j in order]).decode() for r in golden["rows"]]
+    features = [rows[k] for k in rng.integers(0, len(rows), decisions)]
+    fill_log(home, model, START, timedelta(days=30), 0, decisions, scores, features)
     return home, load_catalogue(catalogue), model.model_name, profile
 
 
@@ -76,6 +86,7 @@ def main() -> None:
         floor_s, value = timed(floor, args.repeat)
         [cohort] = report.cohorts
         [found] = [f for f in cohort.findings if f.detector == "psi"]
+        assert sum(f.detector == "csi" for f in cohort.findings) == len(profile.features)
         assert cohort.decisions == args.decisions and abs(found.statistic - value) < 1e-9
         print(f"monitor run, {cohort.decisions:,} decisions: {run_s:6.2f} s "
               f"({len(cohort.findings)} findings, {len(report.alerts)} alerts)")

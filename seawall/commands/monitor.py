@@ -153,14 +153,25 @@ def write_pages(report, path: Path, lang: str) -> list[Path]:
 def print_report(report, path: Path, pages: list[Path] = ()) -> None:
     table = Table(title=f"{report.model} in {report.region}, {report.window} "
                         f"({report.timezone}); plan v{report.plan_version}")
-    for column in ("cohort", "detector", "on", "statistic", "threshold", "rows", "verdict"):
-        table.add_column(column, no_wrap=True)
+    for column in ("cohort", "detector", "on", "value", "limit", "rows", "verdict"):
+        table.add_column(column, overflow="fold")
     for cohort in report.cohorts:
+        label = f"{cohort.role} v{cohort.model_version}"
         for f in cohort.findings:
-            style = {"drift": "red", "stable": "green"}.get(f.verdict, "yellow")
-            table.add_row(f"{cohort.role} v{cohort.model_version}", f.detector, f.subject,
-                          _num(f.statistic), _num(f.threshold), f"{f.n_window:,}",
-                          f"[{style}]{f.verdict}[/]")
+            if f.detector in FEATURE_DETECTORS and f.verdict != "drift":
+                continue  # summarised below: one row per detector, each drift on its own
+            table.add_row(label, f.detector, f.subject, _num(f.statistic), _num(f.threshold),
+                          f"{f.n_window:,}", _verdict(f.verdict))
+        for detector in FEATURE_DETECTORS:
+            found = [f for f in cohort.findings if f.detector == detector]
+            if found:
+                largest = max(found, key=lambda f: f.statistic or 0)
+                counts = {v: sum(f.verdict == v for f in found)
+                          for v in ("stable", "drift", "insufficient")}
+                table.add_row(label, detector, f"{len(found)} {FEATURE_DETECTORS[detector]}",
+                              f"max {_num(largest.statistic)}", _num(largest.threshold),
+                              f"{largest.n_window:,}", ", ".join(
+                                  _verdict(v, n) for v, n in counts.items() if n))
     console.print(table)
     for alert in report.alerts:
         console.print(f"  [bold]{alert.severity}[/] {alert.cohort}: {alert.summary} "
@@ -174,6 +185,14 @@ def print_report(report, path: Path, pages: list[Path] = ()) -> None:
     for page in pages:
         label = "export" if page.name.endswith("-export.json") else "page  "
         console.print(f"  {label} {page}", soft_wrap=True)
+
+
+FEATURE_DETECTORS = {"csi": "features", "pca_csi": "components"}
+
+
+def _verdict(verdict: str, count: int | None = None) -> str:
+    style = {"drift": "red", "stable": "green"}.get(verdict, "yellow")
+    return f"[{style}]{'' if count is None else f'{count} '}{verdict}[/]"
 
 
 def _num(value: float | None) -> str:
