@@ -33,29 +33,32 @@ class FeatureCounts:
 
     def __init__(self, names: list[str], profile: ReferenceProfile) -> None:
         self.names = names
-        self.numeric = {n: NumericWindow(n, f.numeric) for n, f in profile.features.items()
+        self.numeric = {n: NumericWindow(n, f.numeric, grid=False)
+                        for n, f in profile.features.items()
                         if f.numeric is not None and n in names}
         self.categorical = {n: CategoricalWindow(n, f.categorical)
                             for n, f in profile.features.items()
                             if f.categorical is not None and n in names}
         pca = profile.pca
         self.pca = pca if pca and set(pca.features) <= set(self.numeric) else None
-        self.components = [NumericWindow(f"pc{k + 1}", c) for k, c in
+        self.components = [NumericWindow(f"pc{k + 1}", c, grid=False) for k, c in
                            enumerate(self.pca.components)] if self.pca else []
 
     def add(self, texts: list[str]) -> FeatureCounts:
         column = {n: j for j, n in enumerate(self.names)}
+        numeric = [column[n] for n in self.numeric]
         for at in range(0, len(texts), CHUNK):
             rows = np.array(orjson.loads("[" + ",".join(texts[at:at + CHUNK]) + "]"),
                             dtype=object)
             if rows.ndim != 2 or rows.shape[1] != len(self.names):
                 raise ValueError(f"kept feature values do not have the contract's "
                                  f"{len(self.names)} columns")
-            values = {n: _numbers(rows[:, column[n]]) for n in self.numeric}
+            block = _numbers(rows[:, numeric])
+            values = {n: block[:, i] for i, n in enumerate(self.numeric)}
             for n, window in self.numeric.items():
                 window.add(values[n])
             for n, window in self.categorical.items():
-                window.add(rows[:, column[n]])
+                window.add(rows[:, column[n]].tolist())
             if self.pca:
                 scores = project(self.pca, values)
                 for k, window in enumerate(self.components):
@@ -110,9 +113,8 @@ def corrected(results: list[DetectorResult], correction, alpha: float
     return out
 
 
-def _numbers(column: np.ndarray) -> np.ndarray:
-    """A numeric column as float64, None as NaN."""
-    out = np.full(len(column), np.nan)
-    present = column != None  # noqa: E711  (elementwise on an object array)
-    out[present] = column[present].astype(np.float64)
-    return out
+def _numbers(block: np.ndarray) -> np.ndarray:
+    """Numeric columns (an object array) as float64, None as NaN."""
+    block = block.copy()
+    block[block == None] = np.nan  # noqa: E711  (elementwise on an object array)
+    return block.astype(np.float64)

@@ -8,6 +8,8 @@ the chunk, not the window; and no row is sorted.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from artifacts.bundle.reference_profile import (
@@ -23,10 +25,11 @@ from monitoring.results import DetectorResult
 class NumericWindow:
     """Counts of one numeric column (a feature, the score, a component) against its profile."""
 
-    def __init__(self, subject: str, profile: NumericProfile) -> None:
+    def __init__(self, subject: str, profile: NumericProfile, *, grid: bool = True) -> None:
+        """`grid=False`: bin counts only (CSI), no CDF on the percentile grid (KS, W1)."""
         self.subject, self.profile = subject, profile
         self.edges = np.asarray(profile.edges, dtype=np.float64)
-        self.grid = np.asarray(profile.quantiles, dtype=np.float64)
+        self.grid = np.asarray(profile.quantiles if grid else [], dtype=np.float64)
         self.counts = np.zeros(len(profile.counts), dtype=np.int64)
         self.at_or_below = np.zeros(len(self.grid), dtype=np.int64)
         self.present = 0
@@ -67,9 +70,10 @@ class CategoricalWindow:
         self.other = self.index[profile.other_into]
         self.counts = np.zeros(len(self.names), dtype=np.int64)
 
-    def add(self, values: np.ndarray) -> None:
-        labels, counts = np.unique(category_labels(values), return_counts=True)
-        for label, count in zip(labels, counts, strict=True):
+    def add(self, values) -> None:
+        """Counted by distinct value (hashing, no sort): a window holds few categories."""
+        for value, count in Counter(values).items():
+            label = category_labels([value])[0]
             self.counts[self.index.get(label, self.other)] += count
 
     def psi(self, *, detector: str = "csi", alert: float = PSI_ALERT, alpha: float = ALPHA,

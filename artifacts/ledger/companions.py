@@ -79,3 +79,21 @@ def purge(execute, before: str) -> int:
     while (n := execute(PURGE_SQL, (PURGE_CHUNK, before))) > 0:
         deleted += n
     return deleted
+
+
+class CompanionReads:
+    """`features` and `documents` for a store that has `_has(table)` and `_read(sql, args)`
+    (`?` marks): a log from before a table existed reads as empty."""
+
+    def features(self, model_name: str, version: str, role: str, start: str, end: str
+                 ) -> list[str]:
+        if not self._has("decision_features"):  # type: ignore[attr-defined]
+            return []
+        return [r[0] for r in self._read(FEATURES_SQL,  # type: ignore[attr-defined]
+                                         (model_name, version, role, start, end))]
+
+    def documents(self, kind: str, model_name: str, start: str, end: str) -> list[str]:
+        if not self._has("documents"):  # type: ignore[attr-defined]
+            return []
+        return [r[0] for r in self._read(DOCUMENTS_SQL,  # type: ignore[attr-defined]
+                                         (kind, model_name, start, end))]

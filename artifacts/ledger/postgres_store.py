@@ -65,7 +65,7 @@ def redact(url: str) -> str:
     return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", url)
 
 
-class PostgresStore:
+class PostgresStore(co.CompanionReads):
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.location = redact(url)
         try:
@@ -142,13 +142,6 @@ class PostgresStore:
             raise LedgerError(f"{self.location}: cannot read the decision log "
                               f"({_first_line(e)})") from None
 
-    def features(self, model_name: str, version: str, role: str, start: str, end: str
-                 ) -> list[str]:
-        if not self._has("decision_features"):
-            return []
-        return [r[0] for r in self._read(co.FEATURES_SQL, (model_name, version, role, start,
-                                                           end))]
-
     def purge_features(self, before: str) -> int:
         def execute(sql: str, args: tuple) -> int:
             return self.db.execute(_pg(sql), args).rowcount
@@ -167,11 +160,6 @@ class PostgresStore:
         except psycopg.Error as e:
             raise LedgerError(f"{self.location}: cannot record the {kind} "
                               f"({_first_line(e)})") from None
-
-    def documents(self, kind: str, model_name: str, start: str, end: str) -> list[str]:
-        if not self._has("documents"):
-            return []
-        return [r[0] for r in self._read(co.DOCUMENTS_SQL, (kind, model_name, start, end))]
 
     def _has(self, table: str) -> bool:
         return bool(self._read("SELECT 1 FROM information_schema.tables WHERE table_name = ? "

@@ -55,7 +55,7 @@ _INSERT = (f"INSERT INTO decisions ({', '.join(COLUMNS)}) "
            f"VALUES ({', '.join('?' * len(COLUMNS))})")
 
 
-class SqliteStore:
+class SqliteStore(co.CompanionReads):
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         self.location = f"sqlite:///{path}"
@@ -145,13 +145,6 @@ class SqliteStore:
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
 
-    def features(self, model_name: str, version: str, role: str, start: str, end: str
-                 ) -> list[str]:
-        if not self._has("decision_features"):  # a log from before values were kept
-            return []
-        return [r[0] for r in self._read(co.FEATURES_SQL, (model_name, version, role, start,
-                                                           end))]
-
     def purge_features(self, before: str) -> int:
         def execute(sql: str, args: tuple) -> int:
             return self.db.execute(sql, args).rowcount
@@ -169,11 +162,6 @@ class SqliteStore:
                             co.document_row(kind, model_name, start, end, created_at, body))
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot record the {kind} ({e})") from e
-
-    def documents(self, kind: str, model_name: str, start: str, end: str) -> list[str]:
-        if not self._has("documents"):
-            return []
-        return [r[0] for r in self._read(co.DOCUMENTS_SQL, (kind, model_name, start, end))]
 
     def _has(self, table: str) -> bool:
         return bool(self._read("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",

@@ -64,3 +64,17 @@ def test_the_in_memory_store_chains_like_the_real_ones():
     assert report.intact and report.records == 2 and report.head == second.hash
     store.logged[0] = first._replace(decision=d._replace(probability=0.5))
     assert verify_chain(store).broken_at == 1
+
+
+def test_documents_beside_the_chain_are_append_only_and_read_by_period(tmp_path):
+
+    store = open_store(str(tmp_path / "d.db"))
+    for start, body in (("2026-11-08", "b"), ("2026-11-01", "a"), ("2026-12-01", "c")):
+        store.add_document("monitoring_report", "m", start, "2027", "t", body)
+    store.add_document("monitoring_rollup", "m", "2026-11-01", "2027", "t", "r")
+    assert store.documents("monitoring_report", "m", "2026-11-01", "2026-12-01") == ["a", "b"]
+    assert store.documents("monitoring_report", "other", "", "~") == []
+    with sqlite3.connect(tmp_path / "d.db") as db:
+        for sql in ("UPDATE documents SET body = 'x'", "DELETE FROM documents"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                db.execute(sql)
