@@ -189,7 +189,8 @@ class _Reader:
         uri = self.text(uri_key)
         match = BUNDLE_URI.match(uri)
         if not match:
-            raise self._fail(uri_key, f"must be pvc://<claim>/<path inside the claim>, got '{uri}'")
+            raise self._fail(uri_key, "must be pvc://<claim>/<path inside the claim>, got "
+                             f"'{uri}'")
         if ".." in match["path"].split("/"):
             raise self._fail(uri_key, f"path may not contain '..', got '{uri}'")
         return BundleRef(claim=match["claim"], path=match["path"].strip("/"),
