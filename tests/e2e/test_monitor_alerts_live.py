@@ -6,6 +6,7 @@ quiet."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -94,14 +95,21 @@ def test_drifted_traffic_fires_the_p1_alert_in_prometheus(serving, tmp_path):
                   cwd=tmp_path)
         assert out.returncode == 0, out.stderr
         assert "P1" in out.stdout and "material score shift" in out.stdout
+        [report] = (home / "regions" / "onshore-hn" / "monitoring").glob("*--*.json")
+        csi = {f["subject"]: f for c in json.loads(report.read_text())["cohorts"]
+               for f in c["findings"] if f["detector"] == "csi"}
+        assert csi["PAY_0"]["verdict"] == "drift"  # the feature the traffic moved, kept onshore
+        top_p1 = any(f["detail"]["top"] and f["statistic"] > 0.25 for f in csi.values())
+        expected = {"SeawallScorePsiMaterial"} | ({"SeawallTopFeatureCsi"} if top_p1 else set())
 
         deadline, state = time.monotonic() + 60, {}
         while time.monotonic() < deadline:
             state = alerts(prometheus)
-            if state.get("SeawallScorePsiMaterial") == "firing":
+            if all(state.get(name) == "firing" for name in expected):
                 break
             time.sleep(0.5)
-        assert state.get("SeawallScorePsiMaterial") == "firing", state
+        assert all(state.get(name) == "firing" for name in expected), (expected, state)
+        assert top_p1 or "SeawallTopFeatureCsi" not in state  # the pushed CSI gauges decide
         assert "SeawallScoringDown" not in state  # the live service is up and scraped
         assert "SeawallScorePsiModerate" not in state  # P2 is the band below P1 only
     finally:
