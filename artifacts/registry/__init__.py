@@ -28,6 +28,12 @@ _EXPORTS = {
     "MANIFEST_TAG": "artifacts.registry.bundle_import",
     "import_bundle": "artifacts.registry.bundle_import",
     "sqlite_uri": "artifacts.registry.mlflow_registry",
+    "PromotionError": "artifacts.registry.promotion",
+    "State": "artifacts.registry.promotion",
+    "check_move": "artifacts.registry.promotion",
+    "Role": "artifacts.registry.tiering",
+    "assign_tier": "artifacts.registry.tiering",
+    "gate": "artifacts.registry.tiering",
 }
 __getattr__, __dir__ = _exports.lazy_exports(__name__, _EXPORTS)
 __all__ = sorted(_EXPORTS)
