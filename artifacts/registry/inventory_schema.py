@@ -20,6 +20,10 @@ SQLite (the embedded default) has the same tables and checks, without roles.
 
 from __future__ import annotations
 
+import re
+
+from artifacts.errors import ArtifactError
+
 STATUSES = ("development", "validation", "approved", "production", "shadow", "retired")
 VALIDATION_FIELDS = ("validator", "validation_done", "validation_planned", "last_review",
                      "next_review")
@@ -97,4 +101,7 @@ CREATE POLICY approve_as_oneself ON approvals FOR INSERT
 
 def region_role(region: str) -> str:
     """The group role whose members operate `region` (onshore-hn: seawall_region_onshore_hn)."""
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,40}", region):  # it becomes an SQL identifier
+        raise ArtifactError(f"region {region!r}: not a region name (lowercase letters, digits "
+                            "and hyphens)")
     return "seawall_region_" + region.replace("-", "_")

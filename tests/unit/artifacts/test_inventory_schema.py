@@ -32,3 +32,11 @@ def test_the_embedded_schema_checks_tier_status_tickets_and_keeps_approvals():
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             db.execute(sql)
     assert "production" in STATUSES and region_role("onshore-hn") == "seawall_region_onshore_hn"
+
+
+@pytest.mark.parametrize("name", ["onshore_hn; DROP TABLE inventory", "Onshore", "", "a b"])
+def test_a_region_name_that_could_not_be_a_role_is_refused(name):
+    from artifacts.errors import ArtifactError
+
+    with pytest.raises(ArtifactError, match="not a region name"):
+        region_role(name)
