@@ -8,7 +8,9 @@ signers, each identified the way its signing method can prove:
 - `kind: sigstore`: a keyless Sigstore identity, by OIDC identity and issuer.
 
 Each signer is trusted only for the listed `purposes` (import, serve, approve) and models (name
-patterns). A region never trusts anybody by default: an empty list rejects every bundle.
+patterns). A region never trusts anybody by default: an empty list rejects every bundle. A
+signer trusted to approve promotions names the `roles` it holds (validator, model-risk-head,
+model-owner, release-engineer); the promotion gate asks for roles, not for names.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ _FIELDS = {
     SignerKind.CERTIFICATE: ({"subject", "issuer", "roots"}, set()),
     SignerKind.SIGSTORE: ({"identity", "oidc_issuer"}, {"trust_config"}),
 }
-_COMMON = ({"name", "kind", "purposes"}, {"models", "description"})
+_COMMON = ({"name", "kind", "purposes"}, {"models", "description", "roles"})
+APPROVAL_ROLES = ("developer", "model-owner", "validator", "model-risk-head",
+                  "release-engineer")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +61,7 @@ class TrustedSigner:
     kind: SignerKind
     purposes: frozenset[Purpose]
     models: tuple[str, ...] = ("*",)
+    roles: frozenset[str] = frozenset()  # what it may approve as (purpose approve)
     fingerprint: str | None = None
     public_key: bytes | None = None
     subject: str | None = None
@@ -209,7 +214,13 @@ def _signer(entry: Any, name: str, path: Path) -> TrustedSigner:
     models = entry.get("models", ["*"])
     if not isinstance(models, list) or not models or not all(isinstance(m, str) for m in models):
         raise TrustPolicyError(where, f"{name}.models", "must be a list of model-name patterns")
-    common = dict(name=text("name"), kind=kind, purposes=purposes, models=tuple(models))
+    roles = entry.get("roles", [])
+    if not isinstance(roles, list) or not set(roles) <= set(APPROVAL_ROLES) or (
+            roles and Purpose.APPROVE not in purposes):
+        raise TrustPolicyError(where, f"{name}.roles", "must be a list of roles from "
+                               f"{', '.join(APPROVAL_ROLES)}, for a signer trusted to approve")
+    common = dict(name=text("name"), kind=kind, purposes=purposes, models=tuple(models),
+                  roles=frozenset(roles))
     if kind is SignerKind.KEY:
         pem = text("public_key").encode() + b"\n"
         try:
