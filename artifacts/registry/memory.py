@@ -75,3 +75,15 @@ class InMemoryRegistry:
                                 f"alias '{alias}'")
         version = model.aliases[alias]
         return version, dict(model.versions[version])
+
+    def move_alias(self, model_name: str, alias: str, version: str) -> None:
+        model = self.models.get(model_name)
+        if model is None or version not in model.versions:
+            raise RegistryError(f"{self.location}: model '{model_name}' has no version "
+                                f"{version}")
+        model.aliases[alias] = version
+
+    def drop_alias(self, model_name: str, alias: str) -> None:
+        model = self.models.get(model_name)
+        if model is not None:
+            model.aliases.pop(alias, None)

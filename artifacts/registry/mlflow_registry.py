@@ -208,6 +208,16 @@ class MlflowRegistry:
             return {}
         return {a: str(v) for a, v in self.client.get_registered_model(model_name).aliases.items()}
 
+    def move_alias(self, model_name: str, alias: str, version: str) -> None:
+        if version not in {v for v, _ in self.versions(model_name)}:
+            raise RegistryError(f"{redact(self.tracking_uri)}: model '{model_name}' has no "
+                                f"version {version}")
+        self.client.set_registered_model_alias(model_name, alias, version)
+
+    def drop_alias(self, model_name: str, alias: str) -> None:
+        if self._alias_target(model_name, alias) is not None:
+            self.client.delete_registered_model_alias(model_name, alias)
+
     def _alias_target(self, model_name: str, alias: str) -> str | None:
         if not self._model_exists(model_name):
             return None

@@ -49,3 +49,11 @@ class Registry(Protocol):
     def aliased(self, model_name: str, alias: str) -> tuple[str, dict[str, str]]:
         """(version, tags) of the version `alias` points at; `RegistryError` if none."""
         ...
+
+    def move_alias(self, model_name: str, alias: str, version: str) -> None:
+        """Point `alias` at `version` (an existing version); `RegistryError` if there is none."""
+        ...
+
+    def drop_alias(self, model_name: str, alias: str) -> None:
+        """Remove `alias` if it is set."""
+        ...

@@ -9,8 +9,8 @@ import pytest
 from mlflow.tracking import MlflowClient
 from signing_helpers import rewrite, trust_key
 
-from artifacts.errors import BundleError, ReplayError, VerificationError
-from artifacts.registry import PENDING_ALIAS, import_bundle, sqlite_uri
+from artifacts.errors import BundleError, RegistryError, ReplayError, VerificationError
+from artifacts.registry import PENDING_ALIAS, import_bundle, region_registry, sqlite_uri
 from artifacts.signing import SignRequest, sign_bundle
 from regions import ResidencyError, load_catalogue, region_home
 
@@ -50,6 +50,13 @@ def test_import_registers_a_pending_version_with_the_report(setup):
     assert (imported.bundle / "model.sig").is_file() and _leftovers(home) == [bundle.name]
     with pytest.raises(BundleError, match="already holds a bundle"):
         import_bundle(bundle, catalogue=catalogue, region=REGION, home=home)
+    registry, _ = region_registry(home, REGION)  # promotions move aliases the same way
+    registry.move_alias("uci-credit-default", "staging", "1")
+    registry.drop_alias("uci-credit-default", PENDING_ALIAS)
+    registry.drop_alias("uci-credit-default", "never-set")
+    assert registry.aliases("uci-credit-default") == {"staging": "1"}
+    with pytest.raises(RegistryError, match="no version 2"):
+        registry.move_alias("uci-credit-default", "production", "2")
 
 
 def test_a_tampered_bundle_is_refused_and_leaves_nothing_behind(setup):
