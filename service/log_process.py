@@ -19,9 +19,11 @@ next batch reopens the store. At the end of input (the server closed the pipe, o
 commits what it has read and exits.
 
 Feature values that come with the decisions are kept beside them in the same transaction
-(`decision_features`) and deleted once older than `retention_days`: at start, then at most
-once an hour after a commit. A failed deletion is logged and retried; it never fails a
-request.
+(`decision_features`) and deleted once older than `retention_days`: after the first
+acknowledgements, then at most once an hour, always after the acknowledgements of a turn and at
+most `PURGE_CHUNKS` chunks a turn (more expired rows: the next turn continues), so a request
+never waits for a deletion longer than that. A failed deletion is logged and retried; it never
+fails a request.
 
 It imports only the decision log and its stores: no web framework, no model libraries.
 """
@@ -40,6 +42,7 @@ from typing import NamedTuple
 import orjson
 
 from artifacts.errors import LedgerError
+from artifacts.ledger.companions import PURGE_CHUNK
 from artifacts.ledger.records import Decision, DecisionColumns
 from artifacts.ledger.stores import DecisionStore, open_resolved_store
 from service.errors import DecisionLogError
@@ -48,6 +51,7 @@ from service.logs import JsonFormatter
 
 log = logging.getLogger("seawall.decisions")
 PURGE_EVERY = 3600.0  # seconds between deletions of expired feature values
+PURGE_CHUNKS = 10  # chunks of companions.PURGE_CHUNK rows deleted in one turn at most
 
 
 class Request(NamedTuple):
@@ -58,8 +62,8 @@ class Request(NamedTuple):
 
 class GroupCommitter:
     """Appends groups of requests' decisions; a failed append closes the store, the next
-    group reopens it. With `retention_days`, kept feature values older than that are deleted
-    at the first commit and then at most every `PURGE_EVERY` seconds."""
+    group reopens it. With `retention_days`, `purge_due()` deletes kept feature values older
+    than that, when due (see the module's docstring)."""
 
     def __init__(self, open_store: Callable[[], DecisionStore],
                  retention_days: float | None = None) -> None:
@@ -84,23 +88,28 @@ class GroupCommitter:
                       "answered: %s", len(decisions), error)
             self._drop_store()
             return error.diagnostics()
-        self._purge()
         return None
 
-    def _purge(self) -> None:
-        if self.retention_days is None or time.monotonic() - self._purged_at < PURGE_EVERY:
-            return
+    def purge_due(self) -> int:
+        """Delete a turn's worth of expired feature values if due; how many were deleted."""
+        if self.retention_days is None or self._store is None or \
+                time.monotonic() - self._purged_at < PURGE_EVERY:
+            return 0
         self._purged_at = time.monotonic()
         before = datetime.now(UTC) - timedelta(days=self.retention_days)
         try:
-            n = self._store.purge_features(before.isoformat(timespec="microseconds"))
+            n = self._store.purge_features(before.isoformat(timespec="microseconds"),
+                                           PURGE_CHUNKS)
         except Exception as e:  # retried at the next interval; decisions are not affected
             log.error("deleting expired feature values failed (retried in %.0f s): %s",
                       PURGE_EVERY, e)
-            return
+            return 0
+        if n >= PURGE_CHUNKS * PURGE_CHUNK:  # more may be left: continue next turn
+            self._purged_at = float("-inf")
         if n:
             log.info("deleted the feature values of %d decisions older than %g days", n,
                      self.retention_days)
+        return n
 
     def close(self) -> None:
         self._drop_store()
@@ -186,6 +195,7 @@ def serve(reader: FrameReader, write: Callable[[bytes], None]) -> int:
             write(frame({"ids": [r.id for r in group],
                          "decisions": sum(len(r.decisions) for r in group), "error": error}))
         pending = []
+        committer.purge_due()  # after this turn's acknowledgements: no request waits for it
     committer.close()
     return 0
 

@@ -72,12 +72,14 @@ def document_row(kind: str, model_name: str, start: str, end: str, created_at: s
             hashlib.sha256(body.encode()).hexdigest(), body)
 
 
-def purge(execute, before: str) -> int:
-    """Delete kept feature values decided before `before`; `execute(sql, args)` returns the
-    rows one statement deleted. Returns how many were deleted."""
-    deleted = 0
-    while (n := execute(PURGE_SQL, (PURGE_CHUNK, before))) > 0:
-        deleted += n
+def purge(execute, before: str, chunks: int | None = None) -> int:
+    """Delete kept feature values decided before `before`, a chunk per statement, at most
+    `chunks` chunks (None: until none is left); `execute(sql, args)` returns the rows one
+    statement deleted. Returns how many were deleted."""
+    deleted, done = 0, 0
+    while (chunks is None or done < chunks) and \
+            (n := execute(PURGE_SQL, (PURGE_CHUNK, before))) > 0:
+        deleted, done = deleted + n, done + 1
     return deleted
 
 

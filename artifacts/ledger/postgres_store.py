@@ -142,12 +142,12 @@ class PostgresStore(co.CompanionReads):
             raise LedgerError(f"{self.location}: cannot read the decision log "
                               f"({_first_line(e)})") from None
 
-    def purge_features(self, before: str) -> int:
+    def purge_features(self, before: str, chunks: int | None = None) -> int:
         def execute(sql: str, args: tuple) -> int:
             return self.db.execute(_pg(sql), args).rowcount
 
         try:
-            return co.purge(execute, before)
+            return co.purge(execute, before, chunks)
         except psycopg.Error as e:
             raise LedgerError(f"{self.location}: cannot delete expired feature values "
                               f"({_first_line(e)})") from None

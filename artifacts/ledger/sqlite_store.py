@@ -145,12 +145,12 @@ class SqliteStore(co.CompanionReads):
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot read the decision log ({e})") from e
 
-    def purge_features(self, before: str) -> int:
+    def purge_features(self, before: str, chunks: int | None = None) -> int:
         def execute(sql: str, args: tuple) -> int:
             return self.db.execute(sql, args).rowcount
 
         try:
-            return co.purge(execute, before)
+            return co.purge(execute, before, chunks)
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot delete expired feature values "
                               f"({e})") from e

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from artifacts.errors import LedgerError
-from artifacts.ledger.companions import feature_rows
+from artifacts.ledger.companions import PURGE_CHUNK, feature_rows
 from artifacts.ledger.period import PeriodSummary, summarise
 from artifacts.ledger.records import GENESIS, Decision, LoggedDecision, chain
 from regions import SecretError, resolve_secret
@@ -50,8 +50,9 @@ class DecisionStore(Protocol):
         [start, end), in time order."""
         ...
 
-    def purge_features(self, before: str) -> int:
-        """Delete the feature values of decisions made before `before`; how many."""
+    def purge_features(self, before: str, chunks: int | None = None) -> int:
+        """Delete the feature values of decisions made before `before`, at most `chunks`
+        chunks of `companions.PURGE_CHUNK` rows (None: all); how many."""
         ...
 
     def add_document(self, kind: str, model_name: str, start: str, end: str, created_at: str,
@@ -127,8 +128,10 @@ class InMemoryStore:
                                            r.decision.role) == (model_name, version, role)
                 and start <= r.decision.decided_at < end]
 
-    def purge_features(self, before: str) -> int:
+    def purge_features(self, before: str, chunks: int | None = None) -> int:
         expired = [seq for seq, (t, _) in self.kept.items() if t < before]
+        if chunks is not None:
+            expired = sorted(expired)[:chunks * PURGE_CHUNK]
         for seq in expired:
             del self.kept[seq]
         return len(expired)

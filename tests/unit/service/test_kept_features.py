@@ -64,9 +64,36 @@ def test_the_writer_deletes_values_past_retention_and_keeps_the_chain(tmp_path):
     store.close()
     committer = GroupCommitter(lambda: open_store(str(path)), retention_days=95)
     assert committer.commit([Request(1, [decision(10, decided_at=at(0))], ["[10]"])]) is None
+    assert committer.purge_due() == 6 and committer.purge_due() == 0  # then not for an hour
     committer.close()
     assert sorted(orjson.loads(v)[0] for v in kept(path).values()) == [6, 7, 8, 9, 10]
     assert len(list(open_store(str(path)).records())) == 11  # decisions are never deleted
+
+
+def test_a_turn_deletes_a_bounded_number_of_chunks_and_the_next_goes_on(tmp_path,
+                                                                          monkeypatch):
+    from artifacts.ledger import companions
+    from service import log_process
+
+    monkeypatch.setattr(companions, "PURGE_CHUNK", 2)
+    monkeypatch.setattr(log_process, "PURGE_CHUNK", 2)
+    monkeypatch.setattr(log_process, "PURGE_CHUNKS", 2)
+    path = tmp_path / "d.db"
+    store = open_store(str(path))
+    store.append([decision(i, decided_at=at(200 - i)) for i in range(9)],
+                 [f"[{i}]" for i in range(9)])
+    committer = GroupCommitter(lambda: open_store(str(path)), retention_days=1)
+    assert [committer.purge_due() for _ in range(4)] == [4, 4, 1, 0]
+
+
+def test_the_serving_writer_deletes_expired_values_after_answering(serving, tmp_path):
+    store = open_store(str(tmp_path / "decisions.db"))
+    store.append([decision(1, decided_at=at(400))], ["[1]"])
+    store.close()
+    settings = service_settings(serving, tmp_path, feature_retention_days=365)
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/predict", json={"rows": serving.rows(3)}).status_code == 200
+    assert len(kept(tmp_path / "decisions.db")) == 3  # the 400-day-old row is gone
 
 
 def test_purging_walks_chunks_from_the_oldest_end(tmp_path, monkeypatch):
@@ -115,9 +142,10 @@ def test_values_through_the_writers_pipe_still_match_their_digest(rows):
 @pytest.mark.parametrize("retention", [None, 30.0])
 def test_a_failed_purge_never_fails_the_commit(retention, caplog):
     class NoPurge(InMemoryStore):
-        def purge_features(self, before):
+        def purge_features(self, before, chunks=None):
             raise RuntimeError("disk full")
 
     committer = GroupCommitter(NoPurge, retention_days=retention)
     assert committer.commit([Request(1, [decision(1)], ["[1]"])]) is None
+    assert committer.purge_due() == 0
     assert ("deleting expired feature values failed" in caplog.text) == (retention is not None)
