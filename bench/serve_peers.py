@@ -8,6 +8,8 @@ connections):
               checkpoints, Prometheus metrics, request ids); the JSON access log is off (no
               peer writes one; `--access-log` measures it on).
 - seawall, no auth: the same with `--insecure-no-auth`, to show what the token check costs.
+- seawall, values not kept: the same with `--feature-retention-days 0` (1,000-row batches), to
+              show what keeping each decision's feature values for the monitor costs.
 - mlflow:     `mlflow models serve --env-manager local` on the registered scikit-learn model.
 - sklearn:    a seed-style FastAPI + pydantic + pandas + scikit-learn endpoint
               (bench/peers/sklearn_fastapi.py).
@@ -112,6 +114,9 @@ def run(work: Path, seconds: int, rounds: int, access_log: bool) -> None:
         "seawall": (seawall("--home", str(home), *auth), "/predict", {"rows": one}, bearer),
         "seawall, no auth": (seawall("--home", str(work / "home-no-auth"), "--insecure-no-auth"),
                              "/predict", {"rows": one}, {}),
+        "seawall, values not kept": (seawall("--home", str(work / "home-not-kept"), *auth,
+                                             "--feature-retention-days", "0"),
+                                     "/predict", {"rows": one}, bearer),
         "mlflow": ([str(BIN / "mlflow"), "models", "serve", "-m", model_uri, "-w", "1",
                     "--env-manager", "local", "-h", "127.0.0.1"], "/invocations",
                    {"dataframe_split": {"columns": golden["columns"], "data": one}}, {}),
@@ -125,6 +130,9 @@ def run(work: Path, seconds: int, rounds: int, access_log: bool) -> None:
         targets[batches] = running.target(targets["seawall"], {"rows": batch}, batches, bearer)
         targets[floor_batches] = running.target(targets["raw floor"], {"rows": batch},
                                                 floor_batches, {})
+        not_kept = "seawall, values not kept 1,000-row batches"
+        targets[not_kept] = running.target(targets.pop("seawall, values not kept"),
+                                           {"rows": batch}, not_kept, bearer)
         connections = {name: 4 if "batches" in name else 8 for name in targets}
         for name, url in targets.items():
             running.wait_answering(name, url)
@@ -287,11 +295,14 @@ def median_stats(runs: list[dict]) -> dict:
 
 def report(r: dict, rows_per_s: dict, seconds: int, rounds: int, access_log: bool) -> None:
     s, in_process = r["seawall"], rows_per_s["in-process"]
+    kept = r["seawall 1,000-row batches"]["rps"] / \
+        r["seawall, values not kept 1,000-row batches"]["rps"]
     checks = [
         ("seawall / mlflow models serve", s["rps"] / r["mlflow"]["rps"], ">= 40"),
         ("seawall / sklearn + FastAPI", s["rps"] / r["sklearn"]["rps"], ">= 4"),
         ("seawall / raw ASGI floor", s["rps"] / r["raw floor"]["rps"], ">= 0.4"),
         ("seawall with tokens / without", s["rps"] / r["seawall, no auth"]["rps"], ">= 0.95"),
+        ("1,000-row batches: values kept / not kept", kept, ">= 0.8"),
         ("seawall p99 (ms)", s["p99"], "<= 5"),
         ("1,000-row batches: seawall rows/s / in-process onnxruntime",
          rows_per_s["seawall"] / in_process, ">= 0.7"),

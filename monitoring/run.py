@@ -41,9 +41,9 @@ _RELATIVE = re.compile(r"^last-([1-9][0-9]{0,2})-days$")
 _WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 REPORT_KIND = "monitoring_report"
 NOT_RUN = [
-    "CSI and PCA-CSI per feature: no feature values are kept for the window's decisions (the "
-    "service keeps them for --feature-retention-days, 90 by default; 0 keeps none, and "
-    "decisions logged before values were kept have none)",
+    "CSI and PCA-CSI per feature for {cohorts}: no feature values are kept for the window's "
+    "decisions{before} (the service keeps them for --feature-retention-days, 90 by default; 0 "
+    "keeps none, and decisions logged before values were kept have none)",
     "AUC with interval, DeLong and calibration: no observed outcome is on record for the "
     "window's decisions (load them with `seawall outcomes load`)",
 ]
@@ -149,7 +149,7 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
             raise MonitoringError(f"no decisions of {model} in {window.label} "
                                   f"({window.timezone}){span}",
                                   next_step="choose a window with decisions")
-        cohorts, scored, kept = [], {}, False
+        cohorts, scored, unkept = [], {}, []
         for group in summary.versions:
             profile, names = _profile(bundles, model, group.model_version, home)
             key = (model, group.model_version, group.role)
@@ -163,9 +163,10 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
             texts = store.features(*key, window.start, window.end)
             earlier = None if before is None else store.features(*key, before.start, before.end)
             if texts and (earlier is None or earlier):
-                kept = True
                 findings += [Finding.of(r) for r in _features(texts, names, profile, plan,
                                                                earlier, store.location)]
+            else:
+                unkept.append(f"{group.role} v{group.model_version}")
             scored[group.role] = (rows, outcomes)
             cohorts.append(Cohort(role=group.role, model_version=group.model_version,
                                   decisions=group.decisions, findings=findings))
@@ -176,7 +177,8 @@ def run_monitor(request: MonitorRequest) -> tuple[MonitoringReport, Path]:
                                    scored["champion"][1], plan)
         cohorts = [replace(c, findings=[*c.findings, Finding.of(duel)]) if c.role == "shadow"
                    else c for c in cohorts]
-    not_run = ([] if kept else NOT_RUN[:1]) + \
+    not_run = ([NOT_RUN[0].format(cohorts=", ".join(unkept), before="" if before is None else
+                                  f" or for {before.label}")] if unkept else []) + \
         ([] if any(o for _, o in scored.values()) else NOT_RUN[1:])
     reference = None if before is None else f"the same cohort's decisions of {before.label}"
     report = _report(model, region.name, window, plan, cohorts, not_run, reference)

@@ -159,3 +159,16 @@ def test_the_quarters_rollup_counts_each_window_once_and_names_uncovered_days(re
                   str(home), "--catalogue", str(catalogue.directory), cwd=tmp_path)
     assert printed.returncode == 0, printed.stderr
     assert "p1.top_feature_csi" in printed.stdout and "2026-10-01..2026-10-31" in printed.stdout
+
+
+def test_a_cohort_without_kept_values_is_named_under_not_run(region):
+    home, catalogue, model, _, _ = region
+    store = open_store(str(region_home(home, REGION) / "decisions.db"))
+    version = store.summary(model, "", "~").versions[0].model_version
+    store.append([Decision("r-shadow", "2026-11-20T03:00:00.000001+00:00", "predict", "shadow",
+                           model, version, "0" * 64, "S1", "1" * 64, 0.2)])  # no values kept
+    store.close()
+    report, _ = monitor(region, "2026-11-20..2026-11-20")
+    assert {c.role for c in report.cohorts} == {"champion", "shadow"}
+    [reason] = [r for r in report.not_run if "CSI" in r]
+    assert f"shadow v{version}" in reason and "champion" not in reason
