@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 import numpy as np
+import orjson
 
 from artifacts.bundle import top_reasons
 from artifacts.ledger import DecisionColumns, features_sha256
@@ -71,8 +72,11 @@ class Scorer:
         """Score `batch` with every model it goes to; `caller` (the authenticated client) goes
         into each decision."""
         now = datetime.now(UTC).isoformat(timespec="microseconds")
-        hashes = [features_sha256(v) for v in batch.values]
-        kept = batch.values if self.keep_features else None
+        if self.keep_features:  # each row's JSON once: hashed for the chain, kept beside it
+            kept = [orjson.dumps(v).decode() for v in batch.values]
+            hashes = [hashlib.sha256(t.encode()).hexdigest() for t in kept]
+        else:
+            kept, hashes = None, [features_sha256(v) for v in batch.values]
         ids = batch.application_ids
         groups = [(self.models.champion, None)]  # None: every row
         if self.models.canary is not None:

@@ -66,7 +66,9 @@ class DecisionColumns(NamedTuple):
     points: list[float] | None = None
     reason_codes: list[list[str]] | None = None
     caller: str | None = None
-    features: list[list] | None = None  # each row's values as received, when they are kept
+    # each row's values as received, when they are kept: the JSON text `features_sha256`
+    # digests (or the values themselves, encoded here)
+    features: list[str] | list[list] | None = None
 
     @classmethod
     def of(cls, decision: Decision) -> DecisionColumns:
@@ -92,7 +94,7 @@ class DecisionColumns(NamedTuple):
         if len(self.features) != len(self.probabilities):
             raise ValueError(f"{len(self.features)} rows of feature values for "
                              f"{len(self.probabilities)} decisions")
-        return [orjson.dumps(v).decode() for v in self.features]
+        return [v if isinstance(v, str) else orjson.dumps(v).decode() for v in self.features]
 
 
 class LoggedDecision(NamedTuple):
