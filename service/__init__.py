@@ -19,7 +19,6 @@ Imports `artifacts` (bundle, verification, ledger) and `regions`.
 
 from regions import _exports
 from service.errors import DecisionLogError, ServiceError
-from service.log_writer import DecisionWriter
 from service.logs import JsonFormatter, log_config
 
 # The web app, the contract checks and the models load on first use (PEP 562), so the
@@ -34,6 +33,7 @@ _LAZY = {
     "Endpoint": "service.scoring", "Scorecard": "service.scoring", "Scorer": "service.scoring",
     "canary_rows": "service.scoring",
     "ServiceSettings": "service.settings", "get_settings": "service.settings",
+    "DecisionWriter": "service.log_writer",  # asyncio: not for the CLI's start
 }
 
 

@@ -15,7 +15,6 @@ model-owner, release-engineer); the promotion gate asks for roles, not for names
 
 from __future__ import annotations
 
-import enum
 import fnmatch
 import os
 import secrets
@@ -28,21 +27,10 @@ from cryptography import x509
 
 from artifacts.errors import TrustPolicyError
 from artifacts.signing.keys import fingerprint
+from artifacts.signing.purposes import Purpose, SignerKind
 from regions import Catalogue, Tier
 
 POLICY_FORMAT = "seawall.trust_policy/v1"
-
-
-class Purpose(str, enum.Enum):
-    IMPORT = "import"
-    SERVE = "serve"
-    APPROVE = "approve"
-
-
-class SignerKind(str, enum.Enum):
-    KEY = "key"
-    CERTIFICATE = "certificate"
-    SIGSTORE = "sigstore"
 
 
 _FIELDS = {

@@ -12,23 +12,17 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from artifacts.ledger import (
-    ChainReport,
-    Checkpoint,
-    open_checkpoint,
-    open_store,
-    origin_of,
-    sign_checkpoint,
-    verify_chain,
-    write_atomically,
-)
+from artifacts import ledger  # lazy: its submodules (and cryptography) load on first use
 from regions import Tier, load_catalogue, region_home, require_tier
 from seawall._console import DEFAULT_HOME, CatalogueOption, HomeOption, LogOption, console
-from service import ServiceError
+from service.errors import ServiceError
+
+if TYPE_CHECKING:
+    from artifacts.ledger import ChainReport, Checkpoint
 
 app = typer.Typer(no_args_is_help=True, help="The hash-chained decision log.")
 RegionOption = Annotated[str, typer.Option("--region", "-r", help="The serving region whose "
@@ -59,10 +53,11 @@ def verify(
     kept = None
     if checkpoint is not None:
         key = public_key or _checkpoint_key(home, region)
-        kept = open_checkpoint(_read(checkpoint), _public_key(key), source=str(checkpoint))
-        if kept.origin != origin_of(region):
+        kept = ledger.open_checkpoint(_read(checkpoint), _public_key(key),
+                                      source=str(checkpoint))
+        if kept.origin != ledger.origin_of(region):
             raise ServiceError(f"{checkpoint}: a checkpoint of {kept.origin}, not of "
-                               f"{origin_of(region)}")
+                               f"{ledger.origin_of(region)}")
     if attested and kept is None:
         raise typer.BadParameter("--attested needs --checkpoint")
     report = _walk(url, kept)
@@ -126,10 +121,10 @@ def checkpoint(
 
         verify_with = (f"its public key ({fingerprint(public_pem(signing_key.public_key()))}: "
                        "decisions verify --public-key PEM)")
-    note = sign_checkpoint(Checkpoint(origin_of(region), report.records,
-                                      bytes.fromhex(report.root)), signing_key)
+    note = ledger.sign_checkpoint(ledger.Checkpoint(ledger.origin_of(region), report.records,
+                                                    bytes.fromhex(report.root)), signing_key)
     target = out or region_home(home, region) / "checkpoints" / f"{report.records}.note"
-    write_atomically(target, note)
+    ledger.write_atomically(target, note)
     console.print(note, end="", markup=False, highlight=False, soft_wrap=True)
     console.print(f"[green]✓[/] checkpoint of {report.records} decisions written to {target}; "
                   f"verify with {verify_with}")
@@ -154,11 +149,11 @@ def prove_request(
 
     url = _log_url(region, decision_log, home, catalogue)
     note = _read(checkpoint)
-    kept = open_checkpoint(note, _public_key(public_key or _checkpoint_key(home, region)),
-                           source=str(checkpoint))
-    store = open_store(url, read_only=True)
+    kept = ledger.open_checkpoint(note, _public_key(public_key or _checkpoint_key(home, region)),
+                                  source=str(checkpoint))
+    store = ledger.open_store(url, read_only=True)
     try:
-        report = verify_chain(store, checkpoint=kept)
+        report = ledger.verify_chain(store, checkpoint=kept)
         if not report.intact:
             raise ServiceError(f"{report.location}: {report.reason}; nothing can be proven "
                                "from it")
@@ -169,7 +164,7 @@ def prove_request(
     if out is None:
         console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
     else:
-        write_atomically(out, text)
+        ledger.write_atomically(out, text)
         console.print(f"[green]✓[/] {len(proof.records)} decisions of {request_id} proven "
                       f"against the checkpoint of {kept.size} records: {out}")
 
@@ -206,9 +201,9 @@ def _log_url(region: str, decision_log: str | None, home: Path, catalogue) -> st
 
 
 def _walk(url: str, kept: Checkpoint | None) -> ChainReport:
-    store = open_store(url, read_only=True)  # an audit never writes to what it audits
+    store = ledger.open_store(url, read_only=True)  # an audit never writes to what it audits
     try:
-        return verify_chain(store, checkpoint=kept)
+        return ledger.verify_chain(store, checkpoint=kept)
     finally:
         store.close()
 

@@ -10,10 +10,8 @@ from typing import Annotated
 
 import typer
 
-from artifacts.ledger import open_store
 from regions import Tier, load_catalogue, region_home, require_tier
 from seawall._console import DEFAULT_HOME, CatalogueOption, HomeOption, LogOption, console
-from service import log_config
 
 RegionOption = Annotated[str, typer.Option("--region", "-r", help="Onshore serving region "
                                            "(e.g. onshore-hn).")]
@@ -126,6 +124,9 @@ def serve(
         raise typer.BadParameter("; ".join(
             f"{'.'.join(map(str, x['loc'])) + ': ' if x['loc'] else ''}"
             f"{x['msg'].removeprefix('Value error, ')}" for x in e.errors())) from None
+    from artifacts.ledger import open_store
+    from service import log_config
+
     open_store(settings.decision_log).close()  # a bad URL or database is an error now, not a 503
     auth_policy(settings)  # so is an unusable JWKS file
     for name, value in settings.model_dump(exclude_none=True).items():

@@ -6,21 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from cryptography import x509
 from rich.table import Table
 
 from artifacts.errors import TrustPolicyError
-from artifacts.signing import (
-    Purpose,
-    SignerKind,
-    add_signer,
-    certificate_identity,
-    check_purposes,
-    fingerprint,
-    pkcs11_public_pem,
-    policy_path,
-    read_policy,
-)
+from artifacts.signing.purposes import Purpose, SignerKind
 from regions import load_catalogue
 from seawall._console import CatalogueOption, console
 
@@ -31,6 +20,8 @@ app = typer.Typer(help="Show or extend the regions' trust policies.", no_args_is
 def list_(region: Annotated[str, typer.Argument(help="Region name.")],
           catalogue: CatalogueOption = None) -> None:
     """List the signers a region trusts, and for what."""
+    from artifacts.signing import policy_path, read_policy  # cryptography: on use only
+
     path = policy_path(load_catalogue(catalogue), region)
     policy = read_policy(path, region)
     console.print(f"trust policy of {region}: {path}")
@@ -70,6 +61,17 @@ def add(
     catalogue: CatalogueOption = None,
 ) -> None:
     """Trust one more signer in a region (key, certificate or Sigstore identity)."""
+    from cryptography import x509
+
+    from artifacts.signing import (
+        add_signer,
+        certificate_identity,
+        check_purposes,
+        fingerprint,
+        pkcs11_public_pem,
+        policy_path,
+    )
+
     cat = load_catalogue(catalogue)
     path = policy_path(cat, region)
     check_purposes(purpose, cat.get(region).tiers, str(path), "--purpose", region)

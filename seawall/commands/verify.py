@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from artifacts.errors import VerificationError
-from artifacts.signing.trust import Purpose
+from artifacts.signing.purposes import Purpose
 from regions import load_catalogue
 from seawall._console import DEFAULT_HOME, CatalogueOption, HomeOption, console
 

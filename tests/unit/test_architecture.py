@@ -123,7 +123,7 @@ def test_the_onshore_service_loads_no_training_stack():
 def test_the_cli_loads_no_heavy_library_until_a_command_runs():
     assert loaded_after("import seawall.cli", (
         "mlflow", "sklearn", "skl2onnx", "pandas", "pulumi", "model_signing", "onnxruntime",
-        "fastapi", "scipy", "prometheus_client")) == []
+        "fastapi", "scipy", "prometheus_client", "cryptography", "asyncio")) == []
 
 
 def test_pyproject_declares_every_library_the_code_imports():
