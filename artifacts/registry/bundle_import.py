@@ -3,7 +3,7 @@
 The bundle is copied into the region's store, the copy is verified with the region's trust
 policy (purpose `import`) and compared with the original, and only then registered in the
 region's MLflow registry with the alias `pending-validation` and the verification report
-attached. The signed subject (model, signed version, manifest digest) is recorded as the
+attached; the region's promotion ledger and model inventory record it in the same step. The signed subject (model, signed version, manifest digest) is recorded as the
 version's tags, and a bundle that is not newer than the region's latest import of that model
 is refused as a replay (`ReplayError`). Anything that fails removes the copy and every registry
 entry: a refused bundle leaves nothing behind.
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from artifacts.bundle import MANIFEST, load_bundle, sha256_file
 from artifacts.errors import BundleError, RegistryError, ReplayError, VerificationError
+from artifacts.registry.governance import governance, record_import
 from artifacts.registry.mlflow_registry import MlflowRegistry, sqlite_uri
 from artifacts.registry.protocol import PENDING_ALIAS, Registry
 from artifacts.signing import Purpose, VerificationReport, open_verified
@@ -76,9 +77,18 @@ def import_bundle(path: Path | str, *, catalogue: Catalogue, region: str, home: 
                 "seawall.verified_at": report.verified_at}
         docs = {"verification/report.json": report.to_json(),
                 "verification/report.txt": report.to_text()}
+        card = verified.document("model_card.json")
         with registry.imported_version(experiment=IMPORT_EXPERIMENT, model_name=model,
-                                       bundle_dir=staging, documents=docs, tags=tags) as version:
+                                       bundle_dir=staging, documents=docs, tags=tags) as version, \
+                governance(home, region) as gov:
             os.rename(staging, target)
+            try:  # the ledger and the inventory record it, or the import is undone
+                record_import(gov, registry, model=model, version=version.version,
+                              tracking_uri=version.tracking_uri, card=card,
+                              signer=report.signer.claimed)
+            except BaseException:
+                os.rename(target, staging)
+                raise
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

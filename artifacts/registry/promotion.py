@@ -2,9 +2,12 @@
 
     candidate --import--> pending-validation --validation--> validated
     validated --release--> canary (1 % -> 5 % -> 25 % -> 100 %) --> production
+    validated --first release, while no version is in production--> production
     validated --release--> shadow --release--> canary
     canary, production --rollback--> rolled-back
-    validated, shadow, rolled-back, production --retire--> retired (alias archived-YYYY-MM)
+    production --another version reaches production--> superseded (alias previous-production)
+    superseded --the production that replaced it is rolled back--> production
+    validated, shadow, rolled-back, superseded, production --retire--> retired (alias archived-YYYY-MM)
 
 Every version is in one state; each state but `candidate` and `retired` is the registry alias of
 the same name (`validated` is the alias `staging`), so the registry is the state. A move the
@@ -34,6 +37,7 @@ class State(StrEnum):
     CANARY = "canary"
     PRODUCTION = "production"
     ROLLED_BACK = "rolled-back"
+    SUPERSEDED = "superseded"  # the previous production, kept as the rollback plan
     RETIRED = "retired"
 
 
@@ -57,17 +61,23 @@ MOVES = {(m.source, m.target): m for m in (
     Move(State.PENDING_VALIDATION, State.VALIDATED, Needs.GATE),
     Move(State.VALIDATED, State.SHADOW, Needs.RELEASE),
     Move(State.VALIDATED, State.CANARY, Needs.RELEASE),
+    Move(State.VALIDATED, State.PRODUCTION, Needs.RELEASE),  # a first release only: no champion
     Move(State.SHADOW, State.CANARY, Needs.RELEASE),
     Move(State.CANARY, State.CANARY, Needs.STEP_GATE),  # the next traffic step
     Move(State.CANARY, State.PRODUCTION, Needs.STEP_GATE),  # only from the last step
     Move(State.CANARY, State.ROLLED_BACK, Needs.NOTHING),
     Move(State.PRODUCTION, State.ROLLED_BACK, Needs.NOTHING),
+    Move(State.PRODUCTION, State.SUPERSEDED, Needs.NOTHING),  # follows another's promotion
+    Move(State.SUPERSEDED, State.PRODUCTION, Needs.NOTHING),  # follows that one's rollback
     *(Move(s, State.RETIRED, Needs.RELEASE) for s in (State.VALIDATED, State.SHADOW,
-                                                       State.ROLLED_BACK, State.PRODUCTION)),
+                                                       State.ROLLED_BACK, State.SUPERSEDED,
+                                                       State.PRODUCTION)),
 )}
 ALIASES = {State.PENDING_VALIDATION: "pending-validation", State.VALIDATED: "staging",
            State.SHADOW: "shadow", State.CANARY: "canary", State.PRODUCTION: "production",
-           State.ROLLED_BACK: "rolled-back"}
+           State.ROLLED_BACK: "rolled-back", State.SUPERSEDED: "previous-production"}
+# The moves a person asks for; the others follow from them (superseded, its restoration).
+AUTOMATIC = {(State.PRODUCTION, State.SUPERSEDED), (State.SUPERSEDED, State.PRODUCTION)}
 
 
 class PromotionError(ArtifactError):

@@ -15,7 +15,7 @@ from artifacts.registry.transitions import Transition, TransitionLog
 
 def move(version: str, source: State, target: State, step=None, nonce="n1") -> Transition:
     return Transition(model_name="uci", version=version, region="onshore-hn",
-                      from_state=source, to_state=target, step=step, ticket="CHG-1",
+                      from_state=source, to_state=target, step=step, ticket="CHG-1", reason="r",
                       approvals=[{"signer": "victor", "role": "validator", "nonce": nonce}],
                       decided_at="2026-12-02T09:00:00+00:00")
 
@@ -30,7 +30,7 @@ def test_states_steps_and_nonces_read_back_and_verify(tmp_path):
     assert log.state_of("uci", "3") == (State.CANARY, 0)
     assert log.state_of("uci", "4") == (State.PENDING_VALIDATION, None)
     assert log.used_nonces() == {"a", "b", "c", "d"}
-    assert [t.to_state for t in log.history("uci", "3")] == ["pending-validation", "validated",
+    assert [t.to_state for _, _, t in log.history("uci", "3")] == ["pending-validation", "validated",
                                                             "canary"]
     assert log.verify() is None
 
