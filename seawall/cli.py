@@ -21,6 +21,7 @@ from seawall.commands import (
     data,
     decisions,
     demo,
+    governance,
     infra,
     monitor,
     regions,
@@ -50,12 +51,15 @@ app.add_typer(spec.app, name="spec")
 app.add_typer(report.app, name="report")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(monitor.outcomes_app, name="outcomes")
+app.add_typer(governance.app, name="inventory")
 app.command("train")(train.train)
 app.command("package")(train.package)
 app.command("sign")(sign.sign)
 app.command("verify")(verify.verify)
 app.command("import")(verify.import_)
 app.command("serve")(serve.serve)
+app.command("approve")(governance.approve)
+app.command("promote")(governance.promote)
 app.command("demo")(demo.demo)
 
 _verbose = {"on": False}

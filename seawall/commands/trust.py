@@ -58,6 +58,10 @@ def add(
     trust_config: Annotated[str | None, typer.Option(help="kind sigstore: a private trust "
                                                      "configuration, relative to the policy "
                                                      "file.")] = None,
+    role: Annotated[list[str] | None, typer.Option(help="purpose approve: a role the signer "
+                                                   "approves as (validator, model-risk-head, "
+                                                   "model-owner, release-engineer); repeat for "
+                                                   "several.")] = None,
     catalogue: CatalogueOption = None,
 ) -> None:
     """Trust one more signer in a region (key, certificate or Sigstore identity)."""
@@ -101,6 +105,8 @@ def add(
                                "--pkcs11-uri, --certificate with --roots, or --sigstore-identity "
                                "with --oidc-issuer")
     entry |= {"purposes": [p.value for p in purpose], "models": model or ["*"]}
+    if role:
+        entry["roles"] = list(role)
     signer = add_signer(path, region, entry)
     console.print(f"[green]✓[/] {region} now trusts '{signer.name}' ({signer.described}) for "
                   f"{', '.join(sorted(p.value for p in signer.purposes))}; policy {path}")
