@@ -38,6 +38,8 @@ from service.openapi import (
     request_body,
 )
 from service.scoring import Endpoint, Scorecard, Scorer
+from service.canary_gate import CanaryWatch, Limits
+from service.follower import Follower, Source
 from service.served_models import ModelSet, load_models
 from service.settings import ServiceSettings, get_settings
 
@@ -57,17 +59,45 @@ def auth_policy(settings: ServiceSettings) -> AuthPolicy | None:
                       metrics_open=not settings.metrics_auth)
 
 
-def create_app(settings: ServiceSettings) -> FastAPI:
+def create_app(settings: ServiceSettings, source: Source | None = None) -> FastAPI:
+    """The app; with `source` (a registry to follow, `seawall serve --alias`) the served set
+    follows its promotions and rollbacks, and the canary's steps are judged here."""
     metrics = ServiceMetrics()
     policy = auth_policy(settings)
     auth_mode = policy.mode if policy is not None else "off (--insecure-no-auth)"
     state: dict = {"models": ModelSet(failures=["starting: the bundles are not verified yet"])}
+    scorecard = Scorecard(settings.base_score, settings.base_odds, settings.points_to_double_odds)
+
+    def install(models: ModelSet, fraction: float, watch: CanaryWatch | None) -> None:
+        """Serve `models` from the next request on: one assignment, so a request sees the old
+        set or the new one, never a mix."""
+        if models.ready:
+            parser = RequestParser(models.champion.contract, max_rows=settings.max_batch_rows)
+            scorer = Scorer(models, scorecard, fraction,
+                            keep_features=settings.feature_retention_days > 0, watch=watch)
+            state["serving"] = (models, parser, scorer)
+            for m in models.served():
+                metrics.bundle_verified.labels(m.role.value).set(1)
+        state["models"] = models
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        models = load_models(catalogue=load_catalogue(settings.catalogue), region=settings.region,
-                             champion=settings.bundle, canary=settings.canary,
-                             shadow=settings.shadow)
+        catalogue = load_catalogue(settings.catalogue)
+        follower = None
+        if source is None:
+            models = load_models(catalogue=catalogue, region=settings.region,
+                                 champion=settings.bundle, canary=settings.canary,
+                                 shadow=settings.shadow)
+        else:
+            follower = Follower(source, catalogue=catalogue, region=settings.region,
+                                interval=settings.follow_interval, limits=canary_limits(settings),
+                                install=install, current=lambda: state["models"])
+            try:
+                models = await asyncio.to_thread(follower.first)
+            except SeawallError as e:
+                models = ModelSet(failures=[f"registry ({settings.follow_alias}): "
+                                            f"{e.diagnostics()}"])
+        state["follower"] = follower
         writer = DecisionWriter(settings.decision_log, max_batch=settings.decision_batch_max,
                                 timeout=settings.decision_timeout,
                                 retention_days=settings.feature_retention_days,
@@ -100,22 +130,24 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 except (SeawallError, OSError) as e:
                     log.error("no checkpoint signed at start-up: %s", e)
                 signing = asyncio.create_task(checkpointer.run())
-        state.update(models=models, writer=writer, checkpointer=checkpointer)
+        state.update(writer=writer, checkpointer=checkpointer)
         app.state.decision_writer = writer  # for operators' tools and tests: its pid, problem
+        if follower is None:
+            install(models, settings.canary_fraction, None)
+        following = None
         if models.ready:
             champion = models.champion
-            state["parser"] = RequestParser(champion.contract, max_rows=settings.max_batch_rows)
-            state["scorer"] = Scorer(models, Scorecard(settings.base_score, settings.base_odds,
-                                                       settings.points_to_double_odds),
-                                     settings.canary_fraction,
-                                     keep_features=settings.feature_retention_days > 0)
             log.info("ready: region %s, champion %s v%s, client authentication %s",
                      settings.region, champion.name, champion.version, auth_mode)
+            if follower is not None:
+                following = asyncio.create_task(follower.run())
         if policy is None:
             log.warning("client authentication is OFF (--insecure-no-auth): anyone who reaches "
                         "this port can score; never in production")
         app.openapi_schema = None  # rebuilt with the champion's contract
         yield
+        if following is not None:
+            following.cancel()
         if writer is not None:
             await writer.close()
         if signing is not None:  # a last checkpoint covers every decision answered
@@ -142,7 +174,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         models: ModelSet = state["models"]
         if not models.ready:
             return 503, {"error": "not_ready", "reasons": models.failures}
-        parser: RequestParser = state["parser"]
+        _, parser, scorer = state["serving"]  # one set for the whole request, even mid-swap
         rid = scope["state"]["request_id"]
         wrong_type = scoring_routes.content_type(scope)
         if wrong_type is not None:
@@ -160,7 +192,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         except ContractViolation as e:
             metrics.count_violations(e.violations, parser.known_fields)
             return 422, e.to_dict()
-        scored = state["scorer"].decide(endpoint, batch, rid, top_n,
+        scored = scorer.decide(endpoint, batch, rid, top_n,
                                         scope["state"].get("caller"))
         try:
             await state["writer"].record(scored.decisions)
@@ -193,6 +225,13 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             reasons.append(f"decision log: {problem}")
         body = {"ready": not reasons, "region": settings.region, "reasons": reasons,
                 "auth": auth_mode, "models": [m.identity() for m in models.served()]}
+        if models.served() and not models.served()[0].approved:
+            body["warning"] = ("serving a version not approved for serving "
+                               "(--allow-unapproved): development only")
+        follower: Follower | None = state.get("follower")
+        if follower is not None:
+            body["following"] = {"alias": settings.follow_alias, "ledger_head": follower.head,
+                                 "swaps": follower.swaps, "problem": follower.problem}
         return _json(body, 503 if reasons else 200)
 
     @app.get("/version", summary="Model id, version, bundle digest and signer identity",
@@ -234,6 +273,13 @@ class _ScoringApp(FastAPI):
 
     def build_middleware_stack(self):
         return scoring_routes.ScoringLane(self.scoring_lane, super().build_middleware_stack())
+
+
+def canary_limits(settings: ServiceSettings) -> Limits:
+    return Limits(min_rows=settings.canary_min_rows,
+                  max_error_rate=settings.canary_max_error_rate,
+                  max_latency_ratio=settings.canary_max_latency_ratio,
+                  max_psi=settings.canary_max_psi)
 
 
 def app_from_env() -> FastAPI:

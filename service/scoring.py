@@ -9,7 +9,9 @@ the `Decision` records the log must hold before the answer may leave.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -19,8 +21,12 @@ import orjson
 
 from artifacts.bundle import top_reasons
 from artifacts.ledger import DecisionColumns, features_sha256
+from service.canary_gate import CanaryWatch
 from service.contract_check import Batch
 from service.served_models import ModelSet, ServedModel
+
+
+log = logging.getLogger("seawall.service")
 
 
 class Endpoint(StrEnum):
@@ -62,10 +68,11 @@ class Scored:
 
 class Scorer:
     def __init__(self, models: ModelSet, scorecard: Scorecard, canary_fraction: float, *,
-                 keep_features: bool = False) -> None:
+                 keep_features: bool = False, watch: CanaryWatch | None = None) -> None:
         assert models.champion is not None
         self.models, self.scorecard, self.canary_fraction = models, scorecard, canary_fraction
         self.keep_features = keep_features  # send each row's values to the log's companion
+        self.watch = watch  # the canary step's gate: what each cohort's scoring cost and gave
 
     def decide(self, endpoint: Endpoint, batch: Batch, request_id: str,
                top_n: int | None = None, caller: str | None = None) -> Scored:
@@ -89,7 +96,10 @@ class Scorer:
             if rows is not None and not rows:
                 continue
             feeds = batch.feeds if rows is None else _take(batch.feeds, rows)
-            answer = self._score(model, endpoint, feeds, top_n)
+            answer = self._watched(model, endpoint, feeds, top_n)
+            if answer is None:  # the canary failed these rows: the champion answers them
+                model = self.models.champion
+                answer = self._score(model, endpoint, feeds, top_n)
             by_model.append((model, answer.probabilities))
             answered = answer.results(model)
             if rows is None:
@@ -108,6 +118,25 @@ class Scorer:
             decisions.append(answer.decisions(shadow, endpoint, request_id, now, ids, hashes,
                                               caller, kept))
         return Scored(results, decisions, by_model)
+
+    def _watched(self, model: ServedModel, endpoint: Endpoint, feeds: dict, top_n: int | None
+                 ) -> _Answer | None:
+        """`_score`, timed for the canary gate; None when the canary fails to score."""
+        if self.watch is None:
+            return self._score(model, endpoint, feeds, top_n)
+        canary = model is self.models.canary
+        start = time.perf_counter()
+        try:
+            answer = self._score(model, endpoint, feeds, top_n)
+        except Exception:
+            if not canary:
+                raise
+            log.exception("canary %s v%s failed to score %d row(s); the champion answers them",
+                          model.name, model.version, len(next(iter(feeds.values()))))
+            self.watch.failed(len(next(iter(feeds.values()))))
+            return None
+        self.watch.scored(canary, answer.probabilities, time.perf_counter() - start)
+        return answer
 
     def _score(self, model: ServedModel, endpoint: Endpoint, feeds: dict, top_n: int | None
                ) -> _Answer:
@@ -135,7 +164,7 @@ class _Answer:
     reasons: list[list[tuple[str, float]]] | None = None  # (field, contribution) per row
 
     def results(self, model: ServedModel) -> list[dict]:
-        version, role = model.version, model.role.value
+        version, role = model.version, model.logged_role
         rows = [{"probability_of_default": p, "model_version": version, "role": role}
                 for p in self.listed]
         if self.points is not None:
@@ -154,7 +183,7 @@ class _Answer:
                   features: list[list] | None) -> DecisionColumns:
         codes = model.reasons.codes
         return DecisionColumns(
-            request_id, now, endpoint.value, model.role.value, model.name, model.version,
+            request_id, now, endpoint.value, model.logged_role, model.name, model.version,
             model.bundle_digest, application_ids, hashes, self.listed, self.points,
             None if self.reasons is None else [[codes[n]["code"] for n, _ in row]
                                                for row in self.reasons], caller, features)

@@ -10,7 +10,7 @@ service not ready: `/ready` and the log say why, and scoring endpoints answer 50
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -50,9 +50,16 @@ class ServedModel:
     trusted_as: str
     verified_at: str
     scorer: OnnxScorer
+    approved: bool = True  # False: served with --allow-unapproved (development only)
+
+    @property
+    def logged_role(self) -> str:
+        """The role as the decision log records it: marked when the version is unapproved."""
+        return self.role.value if self.approved else f"{self.role.value}-unapproved"
 
     def identity(self) -> dict:
-        return {"role": self.role.value, "model": self.name, "version": self.version,
+        return {"role": self.role.value, "approved": self.approved, "model": self.name,
+                "version": self.version,
                 "contract_version": self.contract.version, "bundle": str(self.bundle),
                 "bundle_digest": f"sha256:{self.bundle_digest}", "signer": self.signer,
                 "trusted_as": self.trusted_as, "verified_at": self.verified_at}
@@ -74,13 +81,20 @@ class ModelSet:
 
 
 def load_models(*, catalogue: Catalogue, region: str, champion: Path,
-                canary: Path | None = None, shadow: Path | None = None) -> ModelSet:
+                canary: Path | None = None, shadow: Path | None = None, approved: bool = True,
+                reuse: list[ServedModel] = ()) -> ModelSet:
+    """Verify and load each bundle; one already loaded from the same path (`reuse`, the set
+    being replaced) keeps its verified scorer under its new role."""
     models = ModelSet()
+    loaded = {m.bundle: m for m in reuse}
     for role, path in ((Role.CHAMPION, champion), (Role.CANARY, canary), (Role.SHADOW, shadow)):
         if path is None:
             continue
         try:
-            setattr(models, role.value, _load(role, Path(path), catalogue, region))
+            kept = loaded.get(Path(path).resolve())
+            setattr(models, role.value,
+                    replace(kept, role=role, approved=approved) if kept is not None
+                    else replace(_load(role, Path(path), catalogue, region), approved=approved))
         except _Refused as e:
             models.failures.extend(f"{role.value} {path}: {p}" for p in e.problems)
         except ArtifactError as e:

@@ -31,6 +31,25 @@ class ServiceSettings(BaseSettings):
                                    "routed to the canary (stable per id).")
     shadow: Path | None = Field(None, description="Challenger bundle: scored and logged, never "
                                 "returned.")
+    follow_alias: str | None = Field(None, description="Follow this registry alias (e.g. "
+                                     "production): promotions and rollbacks are served without "
+                                     "a restart (needs follow_home).")
+    follow_model: str | None = Field(None, description="The registered model to follow.")
+    follow_home: Path | None = Field(None, description="The Seawall home holding the region's "
+                                     "registry and promotion ledger.")
+    follow_interval: float = Field(0.5, gt=0, le=60, description="Seconds between looks at the "
+                                   "promotion ledger.")
+    allow_unapproved: bool = Field(False, description="Serve a version the ledger has not "
+                                   "approved for serving (development only; /ready, /version and "
+                                   "every decision say so).")
+    canary_min_rows: int = Field(200, ge=1, description="Canary rows scored before its step is "
+                                 "judged.")
+    canary_max_error_rate: float = Field(0.01, ge=0, le=1, description="Most canary rows that "
+                                         "may fail to score.")
+    canary_max_latency_ratio: float = Field(3.0, gt=0, description="Canary scoring time against "
+                                            "the champion's, at most.")
+    canary_max_psi: float = Field(0.25, gt=0, description="Score PSI of the canary cohort "
+                                  "against the champion's, at most.")
     max_batch_rows: int = Field(1000, ge=1, le=100_000)
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)
     base_score: float = Field(600.0, description="Scorecard points at `base_odds`.")
@@ -71,6 +90,8 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _canary_needs_bundle(self) -> ServiceSettings:
+        if self.follow_alias is not None and self.follow_home is None:
+            raise ValueError("following a registry alias needs follow_home")
         if self.canary_fraction > 0 and self.canary is None:
             raise ValueError("canary_fraction > 0 needs a canary bundle")
         if not all(math.isfinite(v) for v in (self.base_score, self.base_odds,

@@ -209,7 +209,7 @@ def _apply(r: PromoteRequest, gov: Governance, registry: Registry, plan, approva
         for version, source, target, _ in plan:
             _move_aliases(registry, r.model, version, source, target, today)
         done = Promoted(aliases=registry.aliases(r.model))
-        at = now.isoformat(timespec="seconds")
+        at = now.isoformat(timespec="microseconds")
         records = [_record(a) for a in approvals]
         for version, source, target, step in plan:
             t = Transition(model_name=r.model, version=version, region=r.region,

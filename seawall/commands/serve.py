@@ -20,8 +20,10 @@ RegionOption = Annotated[str, typer.Option("--region", "-r", help="Onshore servi
 def serve(
     region: RegionOption,
     bundle: Annotated[Path | None, typer.Option(help="Champion bundle directory.")] = None,
-    alias: Annotated[str | None, typer.Option(help="Serve the region's imported bundle this "
-                                              "registry alias points at (e.g. production).")]
+    alias: Annotated[str | None, typer.Option(help="Serve and follow the version this "
+                                              "registry alias points at (e.g. production): "
+                                              "promotions, canary steps and rollbacks are "
+                                              "served without a restart.")]
         = None,
     model: Annotated[str | None, typer.Option(help="Registered model name for --alias (needed "
                                               "when the region holds several).")] = None,
@@ -81,6 +83,22 @@ def serve(
                                   "log, for the monitor's CSI and PCA-CSI this many days, then "
                                   "delete them; 0 keeps none.",
         rich_help_panel="Decision log")] = 90.0,
+    allow_unapproved: Annotated[bool, typer.Option(
+        help="With --alias: serve a version the promotion ledger has not approved for serving "
+             "(development only; /ready, /version and every decision say so).",
+        rich_help_panel="Promotion")] = False,
+    canary_min_rows: Annotated[int, typer.Option(
+        min=1, help="Canary rows scored before its step is judged.",
+        rich_help_panel="Promotion")] = 200,
+    canary_max_error_rate: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="A canary step fails above this share of rows it could not "
+                               "score.", rich_help_panel="Promotion")] = 0.01,
+    canary_max_latency_ratio: Annotated[float, typer.Option(
+        min=0.01, help="... or above this multiple of the champion's scoring time.",
+        rich_help_panel="Promotion")] = 3.0,
+    canary_max_psi: Annotated[float, typer.Option(
+        min=0.0001, help="... or above this score PSI against the champion's cohort.",
+        rich_help_panel="Promotion")] = 0.25,
     decision_log: LogOption = None,
     catalogue: CatalogueOption = None,
     home: HomeOption = DEFAULT_HOME,
@@ -89,7 +107,6 @@ def serve(
     import uvicorn
     from pydantic import ValidationError
 
-    from artifacts.registry import bundle_for_alias
     from service import ServiceSettings
     from service.app import auth_policy
     from service.tls_protocol import TlsHttpToolsProtocol
@@ -98,9 +115,22 @@ def serve(
     require_tier(cat.get(region), Tier.SERVING)  # refuses offshore regions before anything runs
     if (bundle is None) == (alias is None):
         raise typer.BadParameter("give exactly one of --bundle and --alias")
-    if alias is not None:
-        bundle, version = bundle_for_alias(home=home, region=region, alias=alias, model=model)
-        console.print(f"alias '{alias}' -> version {version}, bundle {bundle}", style="dim")
+    if alias is not None:  # refused now, not in a worker, if the ledger does not approve it
+        from artifacts.registry.following import RegistrySource
+
+        wanted = RegistrySource(home=home, region=region, alias=alias, model=model,
+                                catalogue=cat.directory,
+                                allow_unapproved=allow_unapproved).wanted()
+        bundle, model = wanted.champion.bundle, wanted.model
+        console.print(f"following alias '{alias}': version {wanted.champion.version}, bundle "
+                      f"{bundle}" + (f"; canary version {wanted.canary.version} at "
+                                     f"{wanted.canary.fraction:.0%}" if wanted.canary else ""),
+                      style="dim", soft_wrap=True)
+        for note in wanted.notes:
+            console.print(f"[yellow]![/] {note}", soft_wrap=True)
+        if not wanted.approved:
+            console.print(f"[yellow]![/] version {wanted.champion.version} is NOT approved for "
+                          "serving (--allow-unapproved): development only", soft_wrap=True)
     try:
         settings = ServiceSettings(
             region=region, bundle=bundle.resolve(), catalogue=cat.directory.resolve(),
@@ -119,7 +149,12 @@ def serve(
             checkpoint_key=checkpoint_key or str(_local_checkpoint_key(home, region)),
             checkpoint_dir=(region_home(home, region) / "checkpoints").resolve(),
             checkpoint_interval=checkpoint_interval,
-            feature_retention_days=feature_retention_days)
+            feature_retention_days=feature_retention_days,
+            follow_alias=alias, follow_model=model,
+            follow_home=home.resolve() if alias is not None else None,
+            allow_unapproved=allow_unapproved, canary_min_rows=canary_min_rows,
+            canary_max_error_rate=canary_max_error_rate,
+            canary_max_latency_ratio=canary_max_latency_ratio, canary_max_psi=canary_max_psi)
     except ValidationError as e:
         raise typer.BadParameter("; ".join(
             f"{'.'.join(map(str, x['loc'])) + ': ' if x['loc'] else ''}"
@@ -141,7 +176,8 @@ def serve(
         # handshake fails), but the kubelet's probes may come without one; every path but
         # /health, /ready and /checkpoint then answers 401 (service.auth).
         tls.update(ssl_ca_certs=str(settings.tls_client_ca), ssl_cert_reqs=ssl.CERT_OPTIONAL)
-    uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+    factory = "seawall.commands.serve_app:app_from_env" if alias else "service.app:app_from_env"
+    uvicorn.run(factory, factory=True, host=host, port=port, workers=workers,
                 loop="uvloop", http=TlsHttpToolsProtocol, log_config=log_config(),
                 access_log=False, **tls,
                 timeout_graceful_shutdown=10,
