@@ -54,20 +54,27 @@ def _placements(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return v10, v01
 
 
-def delong(y: np.ndarray, champion: np.ndarray, challenger: np.ndarray
-           ) -> tuple[float, float, float, float]:
-    """(AUC champion, AUC challenger, z, two-sided p) of DeLong's paired test."""
+def delong_variance(y: np.ndarray, champion: np.ndarray, challenger: np.ndarray
+                    ) -> tuple[float, float, float]:
+    """(AUC champion, AUC challenger, variance of their difference) on paired rows (DeLong,
+    DeLong and Clarke-Pearson 1988)."""
     y = np.asarray(y).astype(bool)
     parts = [_placements(np.asarray(s)[y], np.asarray(s)[~y]) for s in (champion, challenger)]
     v10 = np.vstack([p[0] for p in parts])
     v01 = np.vstack([p[1] for p in parts])
     aucs = v10.mean(axis=1)
     s = np.cov(v10) / v10.shape[1] + np.cov(v01) / v01.shape[1]
-    variance = s[0, 0] + s[1, 1] - 2 * s[0, 1]
+    return float(aucs[0]), float(aucs[1]), float(s[0, 0] + s[1, 1] - 2 * s[0, 1])
+
+
+def delong(y: np.ndarray, champion: np.ndarray, challenger: np.ndarray
+           ) -> tuple[float, float, float, float]:
+    """(AUC champion, AUC challenger, z, two-sided p) of DeLong's paired test."""
+    a, b, variance = delong_variance(y, champion, challenger)
     if variance <= 0:  # the two score the rows in one order: no difference to test
-        return float(aucs[0]), float(aucs[1]), 0.0, 1.0
-    z = (aucs[1] - aucs[0]) / np.sqrt(variance)
-    return float(aucs[0]), float(aucs[1]), float(z), float(2 * stats.norm.sf(abs(z)))
+        return a, b, 0.0, 1.0
+    z = (b - a) / np.sqrt(variance)
+    return a, b, float(z), float(2 * stats.norm.sf(abs(z)))
 
 
 def delong_test(subject: str, y: np.ndarray, champion: np.ndarray, challenger: np.ndarray, *,

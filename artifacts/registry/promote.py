@@ -48,6 +48,7 @@ class PromoteRequest:
     tracking_uri: str | None = None
     inventory: str | None = None
     now: datetime | None = None
+    evidence: dict | None = None  # recorded with the move (the champion-challenger comparison)
 
 
 @dataclass
@@ -87,6 +88,10 @@ def _promote(r: PromoteRequest, gov: Governance, registry: Registry, now: dateti
     if move.needs is Needs.IMPORT:
         raise PromotionError(f"{r.model} version {r.version}: a version becomes "
                              "pending-validation by its verified import (seawall import)")
+    if source is State.SHADOW and r.to is not State.RETIRED and r.evidence is None:
+        raise PromotionError(f"{r.model} version {r.version} leaves shadow: the promotion "
+                             "records the champion-challenger comparison on the shadow log "
+                             "(seawall promote computes it)")
     row = gov.inventory.get(r.model, r.region)
     if row is None:
         raise PromotionError(f"{r.model} is not in {r.region}'s inventory; register it first "
@@ -217,7 +222,8 @@ def _apply(r: PromoteRequest, gov: Governance, registry: Registry, plan, approva
                            reason=r.reason.strip() or (f"follows {r.model} version {r.version} "
                                                        f"-> {r.to}" if version != r.version
                                                        else ""),
-                           approvals=records if version == r.version else [], decided_at=at)
+                           approvals=records if version == r.version else [], decided_at=at,
+                           evidence=r.evidence if version == r.version else None)
             done.moves.append((gov.log.append(t), t))
     except BaseException:
         _restore(registry, r.model, before)

@@ -25,7 +25,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS transitions (
     seq INTEGER PRIMARY KEY, model_name TEXT NOT NULL, version TEXT NOT NULL,
     region TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, step INTEGER,
-    ticket TEXT NOT NULL, reason TEXT NOT NULL, approvals TEXT NOT NULL,
+    ticket TEXT NOT NULL, reason TEXT NOT NULL, approvals TEXT NOT NULL, evidence TEXT,
     decided_at TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS transitions_version ON transitions (model_name, version, seq);
 CREATE TRIGGER IF NOT EXISTS transitions_no_update BEFORE UPDATE ON transitions
@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS step_verdicts (
     passed INTEGER NOT NULL, detail TEXT NOT NULL, judged_at TEXT NOT NULL);
 """
 _FIELDS = ("model_name", "version", "region", "from_state", "to_state", "step", "ticket",
-           "reason", "approvals", "decided_at")
+           "reason", "approvals", "evidence", "decided_at")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +55,7 @@ class Transition:
     reason: str
     approvals: list[dict]  # signer, fingerprint, role, nonce, statement_sha256 of each
     decided_at: str
+    evidence: dict | None = None  # e.g. the champion-challenger comparison, from shadow
 
 
 def link(seq: int, t: Transition, prev_hash: str) -> str:
@@ -84,9 +85,12 @@ class TransitionLog:
                                        "LIMIT 1").fetchone() or (0, GENESIS)
                 seq = head[0] + 1
                 row = (*(getattr(t, f) for f in _FIELDS[:8]),
-                       orjson.dumps(t.approvals).decode(), t.decided_at)
+                       orjson.dumps(t.approvals).decode(),
+                       None if t.evidence is None else orjson.dumps(t.evidence).decode(),
+                       t.decided_at)
                 self.db.execute(f"INSERT INTO transitions (seq, {', '.join(_FIELDS)}, "
-                                "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                "?)",
                                 (seq, *row, head[1], link(seq, t, head[1])))
             except BaseException:
                 self.db.execute("ROLLBACK")
@@ -151,10 +155,10 @@ class TransitionLog:
         prev, expected = GENESIS, 1
         for row in self.db.execute(f"SELECT seq, {', '.join(_FIELDS)}, prev_hash, hash FROM "
                                    "transitions ORDER BY seq"):
-            seq, t = row[0], _transition(row[1:11])
-            if seq != expected or row[11] != prev or link(seq, t, prev) != row[12]:
+            seq, t = row[0], _transition(row[1:12])
+            if seq != expected or row[12] != prev or link(seq, t, prev) != row[13]:
                 return seq
-            prev, expected = row[12], seq + 1
+            prev, expected = row[13], seq + 1
         return None
 
     def close(self) -> None:
@@ -163,4 +167,6 @@ class TransitionLog:
 
 def _transition(row) -> Transition:
     values = dict(zip(_FIELDS, row, strict=True))
-    return Transition(**{**values, "approvals": orjson.loads(values["approvals"])})
+    evidence = values["evidence"]
+    return Transition(**{**values, "approvals": orjson.loads(values["approvals"]),
+                         "evidence": None if evidence is None else orjson.loads(evidence)})

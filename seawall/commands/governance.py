@@ -89,25 +89,54 @@ def promote(
         = None,
     reason: Annotated[str, typer.Option(help="Why, for the ledger.")] = "",
     inventory: InventoryOption = None,
+    decision_log: LogOption = None,
     catalogue: CatalogueOption = None,
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """Move a version (approvals verified, the tier's gate checked, aliases moved, inventory and
-    ledger updated); a refusal moves nothing and is logged."""
+    ledger updated); a refusal moves nothing and is logged. From shadow, the champion-challenger
+    comparison on the shadow log is computed and recorded with the move."""
     from artifacts.registry.promote import PromoteRequest
     from artifacts.registry.promote import promote as run
     from artifacts.registry.promotion import CANARY_STEPS, State
 
+    evidence = _challenge(model, version, region, home, decision_log, inventory) \
+        if to is not Target.RETIRED else None
     done = run(PromoteRequest(model=model, version=version, to=State(to.value), region=region,
                               home=home, catalogue=load_catalogue(catalogue), ticket=ticket,
                               reason=reason, approvals=tuple(approval or ()),
-                              inventory=inventory))
+                              inventory=inventory, evidence=evidence))
     for seq, t in done.moves:
         step = f" at {CANARY_STEPS[t.step]:.0%}" if t.step is not None else ""
         console.print(f"[green]✓[/] ledger #{seq}: {model} v{t.version} {t.from_state} -> "
                       f"{t.to_state}{step}")
     console.print(f"  aliases: {', '.join(f'{a}={v}' for a, v in sorted(done.aliases.items()))}"
                   f"; inventory status {done.status}", soft_wrap=True)
+    if evidence is not None:
+        interval = (f"AUC delta {evidence['auc_delta']:+.4f} [{evidence['delta_low']:+.4f}, "
+                    f"{evidence['delta_high']:+.4f}], DeLong p {evidence['delong_p']:.3g}"
+                    if evidence["auc_delta"] is not None else "too few outcomes to compare")
+        console.print(f"  champion-challenger on {evidence['pairs']} paired rows: "
+                      f"{evidence['verdict']} ({interval})", soft_wrap=True)
+
+
+def _challenge(model: str, version: str, region: str, home: Path, decision_log: str | None,
+               inventory: str | None) -> dict | None:
+    """The champion-challenger comparison when `version` is leaving shadow, else None."""
+    from artifacts.registry.bundle_import import region_registry
+    from artifacts.registry.governance import governance
+    from artifacts.registry.promotion import State
+    from monitoring.challenge import challenge
+
+    registry = region_registry(home, region)[0]
+    with governance(home, region, inventory) as gov:
+        state, _ = gov.state(model, version, registry)
+    champion = registry.aliases(model).get("production")
+    if state is not State.SHADOW or champion is None:
+        return None
+    log = decision_log or str(region_home(home, region) / "decisions.db")
+    return challenge(decision_log=log, region_home=region_home(home, region), model=model,
+                     champion_version=champion, challenger_version=version).to_json()
 
 
 @app.command("register")

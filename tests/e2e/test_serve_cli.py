@@ -45,11 +45,18 @@ def test_serve_by_alias_and_verify_the_decisions(serving, tmp_path):
     imported = import_bundle(serving.champion, catalogue=load_catalogue(serving.catalogue),
                              region="onshore-hn", home=home)
     client = MlflowClient(imported.tracking_uri, registry_uri=imported.tracking_uri)
+    # moved in MLflow by hand, outside `seawall promote`: the ledger does not back it
     client.set_registered_model_alias(imported.model_name, "production", imported.version)
-    server = start(serving, tmp_path, "--alias", "production")
+    refused = run("serve", "--region", "onshore-hn", "--alias", "production", "--catalogue",
+                  str(serving.catalogue), "--home", str(home), "--insecure-no-auth",
+                  cwd=tmp_path)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "is pending-validation in onshore-hn's promotion ledger, not approved for " \
+           "serving" in " ".join(refused.stderr.split())
+    server = start(serving, tmp_path, "--alias", "production", "--allow-unapproved")
     try:
         (model,) = httpx.get(f"{server.url}/version").json()["models"]
-        assert model["bundle"] == str(imported.bundle.resolve())
+        assert model["bundle"] == str(imported.bundle.resolve()) and not model["approved"]
         httpx.post(f"{server.url}/predict", json={"rows": serving.rows(4)})
     finally:
         server.stop()

@@ -191,3 +191,23 @@ def test_a_second_production_must_go_through_canary(world):
     with pytest.raises(ArtifactError, match="is in production: a new version gets there "
                        "through canary"):
         release(world, v2, State.PRODUCTION)
+
+
+def test_leaving_shadow_records_the_champion_challenger_evidence(world):
+    v1 = world.imported()
+    world.promote(v1, State.VALIDATED, world.approval("victor", v1, "validated"))
+    release(world, v1, State.PRODUCTION)
+    v2 = world.imported()
+    world.promote(v2, State.VALIDATED, world.approval("victor", v2, "validated"))
+    release(world, v2, State.SHADOW)
+    with pytest.raises(ArtifactError, match="records the champion-challenger comparison"):
+        release(world, v2, State.CANARY)
+    evidence = {"format": "seawall.champion_challenger/v1", "verdict": "challenger-better"}
+    promote(PromoteRequest(model=MODEL, version=v2, to=State.CANARY, region=REGION,
+                           home=world.home, catalogue=world.catalogue, ticket="CHG-7",
+                           approvals=(world.approval("rel", v2, "canary"),), now=NOW,
+                           evidence=evidence), world.registry)
+    with governance(world.home, REGION) as gov:
+        (_, _, last), = gov.log.history(MODEL, v2)[-1:]
+        assert last.to_state == "canary" and last.evidence == evidence
+        assert gov.log.verify() is None
