@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass
 from artifacts.errors import ArtifactError
 from artifacts.registry.governance import Governance
 from artifacts.registry.promotion import CANARY_STEPS, State
-from artifacts.registry.protocol import Registry
 from artifacts.registry.transitions import Transition
 
 QUESTIONS = ("Who developed it?", "Who validated it?", "What version is live?",
@@ -27,14 +26,18 @@ class Answer:
     proof: list[str]  # the ledger entries and documents that show it
 
 
-def seven_answers(gov: Governance, registry: Registry, model: str, decision_log: str | None
-                  ) -> list[Answer]:
+def seven_answers(gov: Governance, model: str, decision_log: str | None) -> list[Answer]:
+    """The answers from the ledger (which `seawall promote` keeps the registry's aliases in
+    step with) and the decision log's store; no registry read."""
     row = gov.inventory.get(model, gov.region)
     if row is None:
         raise ArtifactError(f"{model} is not in {gov.region}'s inventory (seawall inventory "
                             f"list --region {gov.region})")
     history = gov.log.history(model)
-    aliases = registry.aliases(model)
+    held = {s: v for v, (s, _) in gov.ledger_states(model).items()}
+    aliases = {alias: held[state] for alias, state in (
+        ("production", State.PRODUCTION), ("canary", State.CANARY),
+        ("previous-production", State.SUPERSEDED)) if state in held}
     reports = _reports(decision_log, model)
 
     def entries(*targets: State) -> list[str]:

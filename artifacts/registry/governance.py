@@ -39,6 +39,11 @@ class Governance:
         """Every registered version's state and canary step."""
         return {v: self.state(model, v, registry) for v, _ in registry.versions(model)}
 
+    def ledger_states(self, model: str) -> dict[str, tuple[State, int | None]]:
+        """Every version's state and canary step as the ledger alone has them (no registry
+        read: what `seawall inventory show` answers from)."""
+        return {t.version: (State(t.to_state), t.step) for _, _, t in self.log.history(model)}
+
     def state(self, model: str, version: str, registry: Registry) -> tuple[State, int | None]:
         """The ledger's state; a version imported before the ledger existed counts as
         pending validation while the import alias points at it."""

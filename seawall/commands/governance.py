@@ -126,7 +126,6 @@ def _challenge(model: str, version: str, region: str, home: Path, decision_log: 
     from artifacts.registry.bundle_import import region_registry
     from artifacts.registry.governance import governance
     from artifacts.registry.promotion import State
-    from monitoring.challenge import challenge
 
     registry = region_registry(home, region)[0]
     with governance(home, region, inventory) as gov:
@@ -134,6 +133,7 @@ def _challenge(model: str, version: str, region: str, home: Path, decision_log: 
     champion = registry.aliases(model).get("production")
     if state is not State.SHADOW or champion is None:
         return None
+    from monitoring.challenge import challenge
     log = decision_log or str(region_home(home, region) / "decisions.db")
     return challenge(decision_log=log, region_home=region_home(home, region), model=model,
                      champion_version=champion, challenger_version=version).to_json()
@@ -224,18 +224,18 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     inventory: InventoryOption = None,
     decision_log: LogOption = None,
+    catalogue: CatalogueOption = None,
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """The model's inventory row and the supervisor's seven questions, each with its proof."""
-    from artifacts.registry.bundle_import import region_registry
     from artifacts.registry.governance import governance
     from reporting.inventory_answers import as_json as answers_json
     from reporting.inventory_answers import seven_answers
 
-    registry = region_registry(home, region)[0]
+    load_catalogue(catalogue).get(region)  # an unknown region is named, not an empty store made
     log = decision_log or str(region_home(home, region) / "decisions.db")
     with governance(home, region, inventory) as gov:
-        answers = seven_answers(gov, registry, model, log if _exists(log) else None)
+        answers = seven_answers(gov, model, log if _exists(log) else None)
         row = gov.inventory.get(model, region)
     if as_json:
         print(json.dumps({"inventory": row.to_json(), "answers": answers_json(answers)},
