@@ -100,3 +100,36 @@ def test_the_risk_committee_reads_all_and_approves_as_model_risk_head(db):
                         ).rowcount == 1
     assert rita.execute("UPDATE inventory SET status = 'approved' WHERE region = "
                         "'onshore-hcm'").rowcount == 0  # reads every region, changes its own
+
+
+def test_the_inventory_store_on_postgresql_is_held_to_the_same_rules(db, pg_url):
+    """Seawall's own store (`seawall inventory --inventory postgresql://…`), logged in as each
+    person: the import's row and status are written, and what a role may not do is refused by
+    the database with a one-line error naming the store, not a traceback."""
+    from artifacts.errors import RegistryError
+    from artifacts.registry.inventory import Inventory
+
+    for person in ("alice", "victor"):
+        db.execute(f"ALTER ROLE {person} LOGIN")
+    as_user = lambda who: Inventory(pg_url.replace("//seawall@", f"//{who}@"))  # noqa: E731
+    owner = Inventory(pg_url)  # the schema exists: the store opens it, creates nothing
+    row = owner.get("m", "onshore-hn")
+    assert row is not None and row.developer == "alice" and len(owner.rows()) == 2
+    alice = as_user("alice")
+    assert [r.region for r in alice.rows()] == ["onshore-hn"]  # row-level security
+    assert alice.update("m", "onshore-hn", purpose="retail PD v3").purpose == "retail PD v3"
+    with pytest.raises(RegistryError, match="the inventory refused it: permission denied") as e:
+        alice.update("m", "onshore-hn", validator="alice", validation_done="2026-12-03")
+    assert "\n" not in e.value.diagnostics() and "seawall@" not in str(e.value)
+    victor = as_user("victor")
+    victor.update("m", "onshore-hn", validator="victor", validation_done="2026-12-03")
+    victor.add_approval(model_name="m", region="onshore-hn", version="3",
+                        to_state="validated", approver="victor", role="validator",
+                        ticket="CHG-2", statement_sha256="cd", approved_at="2026-12-03")
+    with pytest.raises(RegistryError, match="row-level security"):  # not in his own name
+        victor.add_approval(model_name="m", region="onshore-hn", version="3",
+                            to_state="validated", approver="rita", role="validator",
+                            ticket="CHG-2", statement_sha256="cd", approved_at="2026-12-03")
+    assert [a["approver"] for a in owner.approvals("m", "onshore-hn")] == ["victor"]
+    for store in (owner, alice, victor):
+        store.close()
