@@ -118,6 +118,10 @@ class Follower:
             log.error("registry moved (ledger #%d) but the new set is refused: %s; still "
                       "serving the current set", head, self.problem)
             return
+        previous = self.watch
+        if watch is not None and previous is not None and previous.version == watch.version \
+                and fraction >= 1.0:  # at 100 % the champion scores nothing: compare with the
+            watch.champion = previous.champion  # champion as the step before measured it
         self.install(models, fraction, watch)
         self.key, self.model, self.watch, self.problem = wanted.key(), wanted.model, watch, None
         self.swaps += 1

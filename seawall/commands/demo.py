@@ -2,14 +2,17 @@
 
 Train offshore, sign with the local key, then act as the Hanoi auditor: verify the bundle with
 onshore-hn's trust policy, import it there and check the onshore copy against the original;
-finally serve it in onshore-hn, send a little traffic (one bad request among it) and verify the
-decision log. The
+have it validated and released (signed approvals, the promotion ledger), serve the region's
+production alias, send a little traffic (one bad request among it), release a retrained version
+through the canary's steps without a restart, answer the supervisor's seven questions and
+verify the decision log. The
 demo keeps its own copy of the catalogue under `<home>/catalogue/`, whose onshore-hn policy
 trusts the demo key (the packaged policies trust nobody).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -22,6 +25,8 @@ from seawall.commands.train import print_summary
 from seawall.commands.verify import show
 
 ONSHORE = "onshore-hn"
+RETRAIN_SEED = 2027  # the retrained version: same data, another split and fit
+CANARY_APPLICANTS = 8000  # fresh applicants from the same population, for the canary's steps
 
 
 def demo(home: HomeOption = DEFAULT_HOME) -> None:
@@ -29,8 +34,10 @@ def demo(home: HomeOption = DEFAULT_HOME) -> None:
     defaults."""
     # The whole stack, loaded only when the demo runs (`seawall --help` must stay fast).
     from artifacts.factory import ModelFamily, TrainRequest, build_candidate
+    from artifacts.factory.synthetic import synthesize
     from artifacts.registry import import_bundle
     from artifacts.signing import Method, Purpose, SignRequest, sign_bundle, verify_bundle
+    from seawall.commands.demo_govern import canary_release, first_release
     from seawall.commands.demo_serve import serve_and_query
 
     console.rule("Seawall demo: offshore training in offshore-sg")
@@ -64,8 +71,28 @@ def demo(home: HomeOption = DEFAULT_HOME) -> None:
                   f"{ONSHORE} --catalogue {catalogue.directory} --against {candidate.bundle}")
     if not copy.passed:
         raise typer.Exit(1)
-    console.rule(f"Serving in {ONSHORE}: verified at start-up, every decision logged")
-    serve_and_query(imported.bundle, region=ONSHORE, catalogue=catalogue.directory, home=home)
+    console.rule(f"Model-risk governance in {ONSHORE}: validate and release version "
+                 f"{imported.version}")
+    first_release(imported.model_name, imported.version, catalogue, home)
+    console.rule("A retrained model: version 2, trained and signed offshore, imported onshore")
+    retrained = build_candidate(TrainRequest(region="offshore-sg", home=home,
+                                             family=ModelFamily.LOGREG, seed=RETRAIN_SEED),
+                                ConsoleProgress())
+    sign_bundle(SignRequest(bundle=retrained.bundle, method=Method.KEY, home=home))
+    second = import_bundle(retrained.bundle, catalogue=catalogue, region=ONSHORE, home=home)
+    console.print(f"[green]✓[/] signed, verified and imported into {ONSHORE} as version "
+                  f"{second.version} (alias {second.alias})")
+    console.rule(f"Serving in {ONSHORE}: following alias production, every decision logged")
+
+    def canary(url: str, token: str, columns: list[str]) -> None:
+        console.rule(f"Release of version {second.version} through the canary's steps, no "
+                     "restart")
+        applicants = synthesize(rows=CANARY_APPLICANTS, seed=RETRAIN_SEED)[columns]
+        canary_release(second.model_name, second.version, catalogue, home, url=url,
+                       token=token, rows=json.loads(applicants.to_json(orient="records")))
+
+    serve_and_query(imported.bundle, region=ONSHORE, catalogue=catalogue.directory, home=home,
+                    during=canary)
     console.rule("For the compliance officer: the model card and the model file, in Vietnamese")
     _model_card(imported.bundle, copy, home)
     _evidence_pack(imported.model_name, catalogue, home)

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -27,7 +28,10 @@ from seawall.commands.decisions import checkpoint_home
 ISSUER, AUDIENCE = "https://idp.demo.seawall.local", "seawall-demo"
 
 
-def serve_and_query(bundle: Path, *, region: str, catalogue: Path, home: Path) -> None:
+def serve_and_query(bundle: Path, *, region: str, catalogue: Path, home: Path,
+                    during: Callable[[str, str, list[str]], None] | None = None) -> None:
+    """Serve the region's `production` alias (following it), send the demo's traffic, then
+    `during(url, token, columns)` while it still serves; `bundle` gives the traffic's rows."""
     from service.dev_issuer import JWKS_FILE, create_issuer, issue_token
 
     port = _free_port()
@@ -39,12 +43,12 @@ def serve_and_query(bundle: Path, *, region: str, catalogue: Path, home: Path) -
     token = issue_token(issuer, issuer=ISSUER, audience=AUDIENCE, subject="demo-loan-origination",
                         scopes=["seawall:predict", "seawall:score", "seawall:read"])
     auth = ["--jwt-issuer", ISSUER, "--jwt-audience", AUDIENCE, "--jwt-jwks", str(jwks)]
-    command = [sys.executable, "-m", "seawall", "serve", "--region", region, "--bundle",
-               str(bundle), "--catalogue", str(catalogue), "--home", str(home), "--port",
-               str(port), "--checkpoint-interval", "1", *auth]
+    command = [sys.executable, "-m", "seawall", "serve", "--region", region, "--alias",
+               "production", "--catalogue", str(catalogue), "--home", str(home), "--port",
+               str(port), "--checkpoint-interval", "1", "--canary-min-rows", "100", *auth]
     console.print(f"$ seawall auth dev-issuer --dir {issuer}  [dim](a local token issuer; "
                   "production uses the bank's)[/]")
-    console.print(f"$ seawall serve --region {region} --bundle {bundle} --port {port} "
+    console.print(f"$ seawall serve --region {region} --alias production --port {port} "
                   f"--jwt-issuer {ISSUER} --jwt-audience {AUDIENCE} --jwt-jwks {jwks}  "
                   f"[dim](JSON logs: {log})[/]", soft_wrap=True)
     with log.open("w") as out:
@@ -52,6 +56,8 @@ def serve_and_query(bundle: Path, *, region: str, catalogue: Path, home: Path) -
     try:
         _wait_ready(server, url, log)
         note = _traffic(url, bundle, token)
+        if during is not None:
+            during(url, token, json.loads((bundle / "golden_set.json").read_text())["columns"])
     finally:
         server.send_signal(signal.SIGINT)
         try:
