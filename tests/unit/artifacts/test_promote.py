@@ -6,11 +6,15 @@ moves nothing and is kept with its one-line reason."""
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from artifacts.errors import ArtifactError
 from artifacts.registry import InMemoryRegistry
@@ -20,7 +24,7 @@ from artifacts.registry.promote import PromoteRequest, promote
 from artifacts.registry.promotion import State
 from artifacts.signing.keys import fingerprint, public_pem
 from artifacts.signing.trust import add_signer
-from regions import load_catalogue
+from regions import PACKAGED_CATALOGUE, load_catalogue
 
 REGION, MODEL = "onshore-hn", "uci"
 NOW = datetime(2026, 12, 2, 9, tzinfo=UTC)
@@ -211,3 +215,54 @@ def test_leaving_shadow_records_the_champion_challenger_evidence(world):
         (_, _, last), = gov.log.history(MODEL, v2)[-1:]
         assert last.to_state == "canary" and last.evidence == evidence
         assert gov.log.verify() is None
+
+
+TARGETS = [State.VALIDATED, State.SHADOW, State.CANARY, State.CANARY, State.CANARY,
+           State.PRODUCTION, State.PRODUCTION, State.ROLLED_BACK, State.ROLLED_BACK, State.RETIRED]
+# a released first version and a validated second, so canaries and rollbacks are reachable
+START = [("1", State.VALIDATED), ("1", State.PRODUCTION), ("2", State.VALIDATED)]
+ONE_EACH = {"production": State.PRODUCTION, "canary": State.CANARY, "shadow": State.SHADOW,
+            "previous-production": State.SUPERSEDED}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["1", "2", "3"]), st.sampled_from(TARGETS)),
+                min_size=1, max_size=14))
+def test_any_sequence_of_promotions_keeps_aliases_ledger_and_inventory_in_step(keys, moves):
+    """Whatever is asked, in whatever order: every call moves or refuses as a whole, the
+    serving aliases hold one version each and always the one the ledger has in that state, the
+    inventory's status follows, and the ledger's chain verifies."""
+    from artifacts.registry.inventory import status_of
+
+    with tempfile.TemporaryDirectory() as tmp:
+        catalogue = Path(tmp) / "catalogue"
+        shutil.copytree(PACKAGED_CATALOGUE, catalogue)
+        world = World(Path(tmp), catalogue, keys)
+        for _ in range(3):
+            world.imported()
+        for version, to in START + moves:
+            who = "victor" if to is State.VALIDATED else "rel"
+            approvals = () if to is State.ROLLED_BACK else (world.approval(who, version,
+                                                                           to.value),)
+            with governance(world.home, REGION) as gov:
+                state, step = gov.log.state_of(MODEL, version)
+                if state is State.CANARY:  # the service passed the current step
+                    gov.log.judge(MODEL, version, step, True, "ok", NOW.isoformat())
+            try:
+                promote(PromoteRequest(model=MODEL, version=version, to=to, region=REGION,
+                                       home=world.home, catalogue=world.catalogue,
+                                       ticket="CHG-7", approvals=approvals, now=NOW,
+                                       evidence={"verdict": "insufficient"}), world.registry)
+            except ArtifactError as e:
+                assert "\n" not in e.diagnostics()
+            else:
+                event(f"moved to {to}")
+            states, row, _, broken = world.state()
+            assert broken is None
+            aliases = world.registry.aliases(MODEL)
+            for alias, state in ONE_EACH.items():
+                holders = [v for v, s in states.items() if s is state]
+                assert len(holders) <= 1, (alias, holders)
+                assert aliases.get(alias) == (holders[0] if holders else None), (alias, aliases,
+                                                                                states)
+            assert row.status == status_of(states.values())
