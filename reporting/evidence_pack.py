@@ -70,10 +70,12 @@ def build_pack(request: PackRequest, progress=None) -> Path:
         evidence = [entry, *sources.bundle_documents(bundle, version),
                     sources.verification(bundle, version, catalogue, request.region),
                     sources.metric_history(store, versions, MANIFEST_TAG)]
+        ledger = sources.promotion_ledger(request.home, request.region, request.model)
     with progress.step(f"Decision log: {period.first} to {period.last} ({period.timezone})"):
         log = request.decision_log or str(store / "decisions.db")
         evidence.append(sources.decision_log(log, request.model, period))
         gaps = sources.not_yet_recorded()
+        (evidence if isinstance(ledger, sources.Evidence) else gaps).append(ledger)
         for piece in sources.monitoring(log, request.model, period):
             (evidence if isinstance(piece, sources.Evidence) else gaps).append(piece)
         found = sources.checkpoint(request.checkpoints or store / "checkpoints")

@@ -23,7 +23,8 @@ def titles(lang: str) -> dict[str, str]:
             "outcomes-analysis": _("Outcomes analysis: AUC, calibration and DeLong on observed "
                                    "defaults"),
             "transfer": _("Cross-border transfer record (training extract)"),
-            "transfer-none": _("Cross-border transfer: none (trained onshore)")}
+            "transfer-none": _("Cross-border transfer: none (trained onshore)"),
+            "promotion-ledger": _("Promotion ledger: transitions, approvals and refusals")}
 
 
 def notes(lang: str) -> dict[str, str]:
@@ -39,8 +40,6 @@ def notes(lang: str) -> dict[str, str]:
         "no quarterly roll-up is on record for the period (seawall monitor rollup)":
             _("no quarterly roll-up is on record for the period (seawall monitor rollup)"),
         "DR drill reports": _("DR drill reports"),
-        "approvals are not recorded yet (governance: seawall promote, not built)":
-            _("approvals are not recorded yet (governance: seawall promote, not built)"),
         "automatic decisions are logged and hash-chained; human overrides are not recorded yet":
             _("automatic decisions are logged and hash-chained; human overrides are not "
               "recorded yet"),
@@ -49,14 +48,20 @@ def notes(lang: str) -> dict[str, str]:
         "the dossier itself is written by seawall report transfer; its assessment fields are "
         "the officer's": _("the dossier itself is written by seawall report transfer; its "
                            "assessment fields are the officer's"),
-        "the validator's report, recorded with the version's approval (seawall promote; "
-        "governance, not built)": _("the validator's report, recorded with the version's "
-                                    "approval (seawall promote; governance, not built)"),
+        "the validator's report itself: its approval is in promotion-ledger.json, under the "
+        "change ticket it names": _("the validator's report itself: its approval is in "
+                                    "promotion-ledger.json, under the change ticket it names"),
+        "seawall incident (not built); rollbacks and refused promotions are in "
+        "promotion-ledger.json": _("seawall incident (not built); rollbacks and refused "
+                                   "promotions are in promotion-ledger.json"),
+        "the promotion ledger and the model inventory":
+            _("the promotion ledger and the model inventory"),
+        "seawall import, then seawall approve and seawall promote":
+            _("seawall import, then seawall approve and seawall promote"),
         "seawall monitor (drift and performance monitoring, not built)":
             _("seawall monitor (drift and performance monitoring, not built)"),
         "seawall monitor with observed outcomes (not built)":
             _("seawall monitor with observed outcomes (not built)"),
-        "seawall incident (governance, not built)": _("seawall incident (governance, not built)"),
         "seawall dr drill (not built)": _("seawall dr drill (not built)"),
         "a signed checkpoint of the decision log": _("a signed checkpoint of the decision log"),
     }

@@ -6,7 +6,7 @@ ledger's index) and the service's latest signed checkpoint.
 
 Each source gives `Evidence` (a file for the pack, the crosswalk rows it supports, its facts)
 or a `Gap` (the rows it would support and what would produce it). Sources that are not built
-yet (monitoring, approvals, incidents, DR drills) are gaps, never left out.
+yet (an incident register, DR drills) are gaps, never left out.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from regions import timezone_of
 from reporting.errors import ReportError
 from reporting.regimes import period as parse_period
 
+LEDGER_ROWS = ("change-log", "tiering", "inventory-entry")
 # Where a jurisdiction's reporting periods start and end (a quarter is the bank's quarter).
 
 
@@ -88,13 +89,38 @@ def registry_entry(registry, model: str, region: str, manifest_tag: str) -> tupl
                                                            if t == v),
                            "tags": {k: t for k, t in sorted(tags.items())
                                     if k.startswith("seawall.")}} for v, tags in versions]}
-    note = "approvals are not recorded yet (governance: seawall promote, not built)"
     return versions, Evidence(
         "registry.json", "Model inventory entry and change log (registry)",
         ("inventory-entry", "change-log"), as_json(entry),
         {"versions": len(versions), "aliases": aliases,
-         "manifest_sha256": {v: t.get(manifest_tag) for v, t in versions}},
-        status="partial", note=note)
+         "manifest_sha256": {v: t.get(manifest_tag) for v, t in versions}})
+
+
+def promotion_ledger(home: Path, region: str, model: str) -> Evidence | Gap:
+    """The model's inventory row, every transition with its approvals (and any champion-
+    challenger evidence) and every refused promotion, from the region's promotion ledger."""
+    from artifacts.registry.governance import STORE, governance
+    from regions import region_home
+
+    if not (region_home(home, region) / STORE).is_file():
+        return Gap(LEDGER_ROWS, "the promotion ledger and the model inventory",
+                   "seawall import, then seawall approve and seawall promote")
+    with governance(home, region) as gov:
+        row = gov.inventory.get(model, region)
+        moves = gov.log.history(model)
+        refused = gov.log.refusals(model)
+        broken = gov.log.verify()
+    doc = {"inventory": row.to_json() if row else None,
+           "transitions": [{"seq": seq, "hash": digest, **vars(t)} for seq, digest, t in moves],
+           "refusals": [dict(zip(("refused_at", "version", "to_state", "reason"), r))
+                        for r in refused], "chain_intact": broken is None}
+    facts = {"transitions": len(moves), "approvals": sum(len(t.approvals) for *_, t in moves),
+             "refusals": len(refused), "tier": row.tier if row else None,
+             "status": row.status if row else None}
+    return Evidence("promotion-ledger.json", "Promotion ledger: transitions, approvals and "
+                    "refusals", LEDGER_ROWS, as_json(doc), facts,
+                    status="present" if broken is None else "failed",
+                    note="" if broken is None else f"the ledger's chain is broken at #{broken}")
 
 
 def bundle_documents(bundle: Path, version: str) -> list[Evidence]:
@@ -249,8 +275,9 @@ def not_yet_recorded() -> list[Gap]:
     """What the system does not produce yet, with what would produce it."""
     return [
         Gap(("validation-report",), "an independent validation report",
-            "the validator's report, recorded with the version's approval (seawall promote; "
-            "governance, not built)"),
-        Gap(("incident-log",), "the incident log", "seawall incident (governance, not built)"),
+            "the validator's report itself: its approval is in promotion-ledger.json, under the "
+            "change ticket it names"),
+        Gap(("incident-log",), "the incident log", "seawall incident (not built); rollbacks "
+            "and refused promotions are in promotion-ledger.json"),
         Gap(("dr-evidence",), "DR drill reports", "seawall dr drill (not built)"),
     ]
