@@ -55,6 +55,7 @@ class Follower:
         self.vetoed: set[tuple[str, int | None]] = set()  # canary steps this service failed
         self.problem: str | None = None  # the last move not followed, for /ready
         self.swaps = 0
+        self.standby: list = []  # verified and loaded, not serving: the rollback's target
 
     def first(self) -> ModelSet:
         """The initial set (blocking: called in the start-up thread)."""
@@ -64,6 +65,7 @@ class Follower:
         self.key, self.model = wanted.key(), wanted.model
         self.watch = watch
         self.install(models, fraction, watch)
+        self._keep_standby(wanted, models)
         return models
 
     async def run(self) -> None:
@@ -111,8 +113,8 @@ class Follower:
         self.head = head
         if wanted.key() == self.key:
             return
-        models, fraction, watch = await asyncio.to_thread(self._build, wanted,
-                                                          self.current().served())
+        models, fraction, watch = await asyncio.to_thread(
+            self._build, wanted, self.current().served() + self.standby)
         if not models.ready:
             self.problem = "not followed: " + "; ".join(models.failures)
             log.error("registry moved (ledger #%d) but the new set is refused: %s; still "
@@ -129,6 +131,20 @@ class Follower:
                  f", canary v{wanted.canary.version} at {wanted.canary.fraction:.0%}"
                  if wanted.canary else "",
                  f", shadow v{wanted.shadow.version}" if wanted.shadow else "")
+        await asyncio.to_thread(self._keep_standby, wanted, models)
+
+    def _keep_standby(self, wanted, models: ModelSet) -> None:
+        """Verify and load the previous production now, so rolling back to it swaps at once
+        instead of verifying then (a standby that fails verification is simply not kept)."""
+        slot = getattr(wanted, "standby", None)
+        if slot is None:
+            self.standby = []
+            return
+        if any(m.bundle == Path(slot.bundle).resolve() for m in self.standby):
+            return
+        kept = load_models(catalogue=self.catalogue, region=self.region, champion=slot.bundle,
+                           reuse=models.served())
+        self.standby = [kept.champion] if kept.ready else []
 
     async def _roll_back(self, watch: CanaryWatch, detail: str) -> None:
         """Take the canary out now (in memory, before anything is written), then record it."""

@@ -40,6 +40,7 @@ class Wanted:
     shadow: Slot | None = None
     approved: bool = True
     notes: tuple[str, ...] = ()  # aliases the ledger does not back, and so not followed
+    standby: Slot | None = None  # the previous production: kept verified for a fast rollback
 
     def key(self) -> tuple:
         """What must change for the service to reload."""
@@ -97,7 +98,8 @@ class RegistrySource:
                     "(seawall promote) or, for development only, serve with --allow-unapproved")
             slots, notes = {}, []
             if self.alias == "production":
-                for alias, wanted_state in (("canary", State.CANARY), ("shadow", State.SHADOW)):
+                for alias, wanted_state in (("canary", State.CANARY), ("shadow", State.SHADOW),
+                                            ("previous-production", State.SUPERSEDED)):
                     other = aliases.get(alias)
                     if other is None or other == version:
                         continue
@@ -114,7 +116,7 @@ class RegistrySource:
                                                     f"{model} version {version}, alias "
                                                     f"'{self.alias}'"))
         return Wanted(model, champion, slots.get("canary"), slots.get("shadow"), approved,
-                      tuple(notes))
+                      tuple(notes), slots.get("previous-production"))
 
     def judged(self, model: str, version: str, step: int, passed: bool, detail: str,
                at: str) -> None:
