@@ -1,5 +1,5 @@
-"""`seawall inventory show`: the supervisor's seven questions about a model (design notes 38.8-38.9),
-each answered from the records that prove it: the promotion ledger's entries (sequence number
+"""`seawall inventory show`: the supervisor's seven questions about a model (design notes
+38.8-38.9), each answered from the records that prove it: the promotion ledger's entries (sequence number
 and hash), the registry's aliases and the monitoring reports in the decision log's store.
 """
 

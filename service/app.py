@@ -23,9 +23,11 @@ from starlette.requests import ClientDisconnect
 from regions import SeawallError, load_catalogue
 from service import scoring_routes
 from service.auth import Authenticated, AuthPolicy, TokenValidator
+from service.canary_gate import CanaryWatch, Limits
 from service.checkpointer import Checkpointer
 from service.contract_check import ContractViolation, RequestParser
 from service.errors import DecisionLogError, ServiceError
+from service.follower import Follower, Source
 from service.log_writer import DecisionWriter
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContext
@@ -38,8 +40,6 @@ from service.openapi import (
     request_body,
 )
 from service.scoring import Endpoint, Scorecard, Scorer
-from service.canary_gate import CanaryWatch, Limits
-from service.follower import Follower, Source
 from service.served_models import ModelSet, load_models
 from service.settings import ServiceSettings, get_settings
 

@@ -102,7 +102,7 @@ class Follower:
         try:
             wanted = await asyncio.to_thread(self.source.wanted)
         except Exception as e:
-            self.problem = f"not followed: {getattr(e, 'diagnostics', lambda: str(e))()}"
+            self.problem = f"not followed: {_why(e)}"
             log.error("registry moved (ledger #%d) but %s; still serving the current set", head,
                       self.problem)
             self.head = head
@@ -159,7 +159,7 @@ class Follower:
             await asyncio.to_thread(self.source.roll_back, self.model, watch.version, detail)
         except Exception as e:
             log.error("the canary is out of service, but recording its rollback failed: %s",
-                      getattr(e, "diagnostics", lambda: str(e))())
+                      _why(e))
 
     def _build(self, wanted, reuse) -> tuple[ModelSet, float, CanaryWatch | None]:
         paths: dict[str, Path | None] = {
@@ -171,6 +171,12 @@ class Follower:
         canary = wanted.canary
         watch = CanaryWatch(canary.version, canary.step) if canary is not None else None
         return models, canary.fraction if canary is not None else 0.0, watch
+
+
+def _why(e: Exception) -> str:
+    """A Seawall error's one line (with what to do), else the exception's text."""
+    diagnostics = getattr(e, "diagnostics", None)
+    return diagnostics() if callable(diagnostics) else str(e)
 
 
 def _without_canary(wanted):

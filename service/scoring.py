@@ -25,7 +25,6 @@ from service.canary_gate import CanaryWatch
 from service.contract_check import Batch
 from service.served_models import ModelSet, ServedModel
 
-
 log = logging.getLogger("seawall.service")
 
 

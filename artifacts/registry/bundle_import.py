@@ -3,8 +3,8 @@
 The bundle is copied into the region's store, the copy is verified with the region's trust
 policy (purpose `import`) and compared with the original, and only then registered in the
 region's MLflow registry with the alias `pending-validation` and the verification report
-attached; the region's promotion ledger and model inventory record it in the same step. The signed subject (model, signed version, manifest digest) is recorded as the
-version's tags, and a bundle that is not newer than the region's latest import of that model
+attached; the region's promotion ledger and model inventory record it in the same step. The
+signed subject (model, signed version, manifest digest) is recorded as the version's tags, and a bundle that is not newer than the region's latest import of that model
 is refused as a replay (`ReplayError`). Anything that fails removes the copy and every registry
 entry: a refused bundle leaves nothing behind.
 """

@@ -7,7 +7,8 @@
     canary, production --rollback--> rolled-back
     production --another version reaches production--> superseded (alias previous-production)
     superseded --the production that replaced it is rolled back--> production
-    validated, shadow, rolled-back, superseded, production --retire--> retired (alias archived-YYYY-MM)
+    validated, shadow, rolled-back, superseded, production --retire--> retired
+        (alias archived-YYYY-MM)
 
 Every version is in one state; each state but `candidate` and `retired` is the registry alias of
 the same name (`validated` is the alias `staging`), so the registry is the state. A move the

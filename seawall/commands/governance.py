@@ -164,8 +164,8 @@ def register(
 ) -> None:
     """Declare what only people know: purpose, owners, materiality and complexity (hence the
     tier, with its rationale), restrictions and exceptions."""
-    from artifacts.registry.inventory import Inventory, InventoryRow
     from artifacts.registry.governance import inventory_location
+    from artifacts.registry.inventory import Inventory, InventoryRow
     from artifacts.registry.tiering import assign_tier
 
     changes = {k: v for k, v in {
@@ -249,6 +249,25 @@ def show(
         console.print(f"\n[bold]{i}. {a.question}[/] {a.answer}", soft_wrap=True)
         for p in a.proof:
             console.print(f"   [dim]· {p}[/]", soft_wrap=True)
+
+
+@app.command("schema-sql")
+def schema_sql(
+    region: Annotated[list[str], typer.Option("--region", "-r", help="A region whose operators "
+                                              "get a role; repeat for each.")],
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Print the PostgreSQL schema, roles, grants and row-level security of the inventory, for
+    a database administrator to review and apply (psql -f); idempotent."""
+    from artifacts.registry.inventory_schema import PG_SCHEMA, pg_security
+    from regions import Tier
+
+    cat = load_catalogue(catalogue)
+    for name in region:
+        if not cat.get(name).allows_tier(Tier.SERVING):
+            raise typer.BadParameter(f"{name} is not a serving region: its inventory lives "
+                                     "onshore only", param_hint="--region")
+    print(PG_SCHEMA.strip() + "\n" + pg_security(region).strip())
 
 
 class ExportFormat(StrEnum):

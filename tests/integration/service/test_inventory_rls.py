@@ -133,3 +133,22 @@ def test_the_inventory_store_on_postgresql_is_held_to_the_same_rules(db, pg_url)
     assert [a["approver"] for a in owner.approvals("m", "onshore-hn")] == ["victor"]
     for store in (owner, alice, victor):
         store.close()
+
+
+def test_the_printed_sql_sets_up_a_fresh_database_and_applies_twice(pg_url, tmp_path):
+    """`seawall inventory schema-sql`, as a DBA applies it: schema, roles and policies, and a
+    second run changes nothing (idempotent)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "seawall", "inventory", "schema-sql",
+                          "--region", "onshore-hn"], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    with psycopg.connect(pg_url, autocommit=True) as owner:
+        for _ in range(2):
+            owner.execute(out)
+        enabled = owner.execute("SELECT relname FROM pg_class WHERE relrowsecurity ORDER BY "
+                                "relname").fetchall()
+        assert [r[0] for r in enabled] == ["approvals", "inventory"]
+        assert owner.execute("SELECT count(*) FROM pg_roles WHERE rolname = "
+                             "'seawall_region_onshore_hn'").fetchone()[0] == 1

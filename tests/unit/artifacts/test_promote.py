@@ -87,6 +87,16 @@ def release(world: World, version: str, to: State) -> None:
     world.promote(version, to, world.approval("rel", version, to.value))
 
 
+def champion_and_challenger(world: World) -> tuple[str, str]:
+    """Version 1 validated and released, version 2 imported and validated."""
+    v1 = world.imported()
+    world.promote(v1, State.VALIDATED, world.approval("victor", v1, "validated"))
+    release(world, v1, State.PRODUCTION)
+    v2 = world.imported()
+    world.promote(v2, State.VALIDATED, world.approval("victor", v2, "validated"))
+    return v1, v2
+
+
 def test_an_import_enters_the_ledger_and_the_inventory_from_the_model_card(world):
     v = world.imported()
     states, row, _, broken = world.state()
@@ -164,11 +174,7 @@ def test_refusals_move_nothing_and_are_kept(world, case, message):
 
 
 def test_a_reused_approval_is_refused(world):
-    v1 = world.imported()
-    world.promote(v1, State.VALIDATED, world.approval("victor", v1, "validated"))
-    release(world, v1, State.PRODUCTION)
-    v2 = world.imported()
-    world.promote(v2, State.VALIDATED, world.approval("victor", v2, "validated"))
+    _, v2 = champion_and_challenger(world)
     used = world.approval("rel", v2, "canary")  # names the state, so each step could take it
     world.promote(v2, State.CANARY, used)
     with governance(world.home, REGION) as gov:
@@ -187,22 +193,14 @@ def test_a_high_tier_needs_two_distinct_approvers(world):
 
 
 def test_a_second_production_must_go_through_canary(world):
-    v1 = world.imported()
-    world.promote(v1, State.VALIDATED, world.approval("victor", v1, "validated"))
-    release(world, v1, State.PRODUCTION)
-    v2 = world.imported()
-    world.promote(v2, State.VALIDATED, world.approval("victor", v2, "validated"))
+    _, v2 = champion_and_challenger(world)
     with pytest.raises(ArtifactError, match="is in production: a new version gets there "
                        "through canary"):
         release(world, v2, State.PRODUCTION)
 
 
 def test_leaving_shadow_records_the_champion_challenger_evidence(world):
-    v1 = world.imported()
-    world.promote(v1, State.VALIDATED, world.approval("victor", v1, "validated"))
-    release(world, v1, State.PRODUCTION)
-    v2 = world.imported()
-    world.promote(v2, State.VALIDATED, world.approval("victor", v2, "validated"))
+    _, v2 = champion_and_challenger(world)
     release(world, v2, State.SHADOW)
     with pytest.raises(ArtifactError, match="records the champion-challenger comparison"):
         release(world, v2, State.CANARY)

@@ -30,8 +30,8 @@ def test_states_steps_and_nonces_read_back_and_verify(tmp_path):
     assert log.state_of("uci", "3") == (State.CANARY, 0)
     assert log.state_of("uci", "4") == (State.PENDING_VALIDATION, None)
     assert log.used_nonces() == {"a", "b", "c", "d"}
-    assert [t.to_state for _, _, t in log.history("uci", "3")] == ["pending-validation", "validated",
-                                                            "canary"]
+    assert [t.to_state for _, _, t in log.history("uci", "3")] == [
+        "pending-validation", "validated", "canary"]
     assert log.verify() is None
 
 
