@@ -17,11 +17,13 @@ advance the step) and a failing one rolls the canary back at once.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
 PSI_FLOOR = 1e-4  # an empty bin's share, so the logarithm stays finite
+KEPT_SCORES = 200_000  # per cohort: the PSI uses the latest this many scores
 CHI2_99_9DF = 21.666  # scipy.stats.chi2.ppf(0.99, 9): ten bins (the service loads no scipy)
 
 
@@ -40,7 +42,8 @@ class Cohort:
     errors: int = 0
     calls: int = 0
     seconds: float = 0.0
-    scores: list[np.ndarray] = field(default_factory=list)
+    scores: deque[np.ndarray] = field(default_factory=deque)
+    kept: int = 0  # rows in `scores`
 
     def mean_ms(self) -> float:
         return 1000 * self.seconds / self.calls if self.calls else 0.0
@@ -69,6 +72,9 @@ class CanaryWatch:
             c.calls += 1
             c.seconds += seconds
             c.scores.append(probabilities)
+            c.kept += len(probabilities)
+            while c.kept > KEPT_SCORES and len(c.scores) > 1:  # a long step: the latest only
+                c.kept -= len(c.scores.popleft())
 
     def failed(self, rows: int) -> None:
         with self.lock:
@@ -85,7 +91,8 @@ class CanaryWatch:
             ok_scores = np.concatenate(canary.scores) if canary.scores else np.empty(0)
             base = np.concatenate(champion.scores) if champion.scores else np.empty(0)
             canary_ms, champion_ms = canary.mean_ms(), champion.mean_ms()
-        rate = canary.errors / max(canary.rows, 1)
+            rate = canary.errors / max(canary.rows, 1)
+            rows = canary.rows
         psi = score_psi(base, ok_scores)
         problems = []
         if rate > limits.max_error_rate:
@@ -97,7 +104,7 @@ class CanaryWatch:
         if psi is not None and psi > max(limits.max_psi, noise):
             problems.append(f"score PSI {psi:.3f} > {limits.max_psi:g} against the champion "
                             f"(and above the {noise:.3f} two samples this size reach by chance)")
-        measured = (f"{canary.rows} canary rows, error rate {rate:.1%}, latency {canary_ms:.2f} "
+        measured = (f"{rows} canary rows, error rate {rate:.1%}, latency {canary_ms:.2f} "
                     f"vs {champion_ms:.2f} ms, score PSI "
                     f"{'n/a' if psi is None else f'{psi:.3f}'}")
         return Verdict(not problems, "; ".join(problems) + f" ({measured})" if problems

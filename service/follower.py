@@ -87,8 +87,9 @@ class Follower:
         if watch is None or (watch.version, watch.step) in self.vetoed:
             return
         verdict = await asyncio.to_thread(watch.judge, self.limits)
-        if verdict is None or verdict == watch.verdict:
-            return
+        if verdict is None or (watch.verdict is not None and
+                               verdict.passed == watch.verdict.passed):
+            return  # recorded once per step, and again only if a passed step later fails
         watch.verdict = verdict
         at = datetime.now(UTC).isoformat(timespec="microseconds")
         if not verdict.passed:

@@ -228,6 +228,9 @@ def test_canary_steps_rollbacks_and_promotion_under_load(region, serving, small_
     assert seconds(operator, last_good) < 5.0
     assert moves[(v["v1"], "superseded")] and moves[(v["v1"], "production")]
     assert any(role == "canary" for _, role, _ in log.values())
+    with sqlite3.connect(region.home / "regions" / REGION / "governance.db") as db:
+        judged = db.execute("SELECT count(*) FROM step_verdicts GROUP BY version, step").fetchall()
+    assert judged and all(n == 1 for (n,) in judged)  # each step judged once, not every look
 
 
 def test_an_unapproved_version_is_refused_unless_asked_for(region, serving, tmp_path):

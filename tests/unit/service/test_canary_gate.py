@@ -70,3 +70,14 @@ def test_psi_is_finite_and_non_negative_for_any_scores(a, b):
         assert psi is None
     else:
         assert np.isfinite(psi) and psi >= 0.0
+
+
+def test_a_long_step_keeps_a_bounded_window_of_scores():
+    from service.canary_gate import KEPT_SCORES
+
+    watch = CanaryWatch("2", 3)
+    for _ in range(KEPT_SCORES // 10_000 + 50):
+        watch.scored(True, np.full(10_000, 0.2), 0.001)
+    assert watch.canary.rows == (KEPT_SCORES // 10_000 + 50) * 10_000
+    assert KEPT_SCORES - 10_000 < watch.canary.kept <= KEPT_SCORES
+    assert sum(len(s) for s in watch.canary.scores) == watch.canary.kept
