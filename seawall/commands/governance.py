@@ -210,7 +210,11 @@ def list_(
     from rich.table import Table
 
     rows = _rows(region, inventory, catalogue, home)
-    table = Table("model", "region", "tier", "status", "model owner", "validator", "next review")
+    table = Table()
+    for name in ("model", "region", "tier", "status"):  # the identifying columns never fold
+        table.add_column(name, no_wrap=True)
+    for name in ("model owner", "validator", "next review"):
+        table.add_column(name)
     for r in rows:
         table.add_row(r.model_name, r.region, r.tier, r.status, r.model_owner,
                       r.validator or "-", r.next_review or "-")
