@@ -55,6 +55,7 @@ def approve(
     from artifacts.signing import fingerprint, load_trust_policy, open_signing_key, public_pem
 
     cat = load_catalogue(catalogue)
+    _serving_region(cat, region)
     signing_key = open_signing_key(key)
     if role is None:
         mine = fingerprint(public_pem(signing_key.public_key()))
@@ -160,6 +161,7 @@ def register(
     monitoring_pointer: Annotated[str | None, typer.Option(help="Where its monitoring lives.")]
         = None,
     inventory: InventoryOption = None,
+    catalogue: CatalogueOption = None,
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """Declare what only people know: purpose, owners, materiality and complexity (hence the
@@ -179,6 +181,7 @@ def register(
     if materiality is not None:
         tier = assign_tier(materiality, complexity, irb=irb)
         changes |= {"tier": tier.tier.value, "tier_rationale": tier.rationale}
+    _serving_region(load_catalogue(catalogue), region)
     store = Inventory(inventory_location(home, region, inventory))
     try:
         if store.get(model, region) is None:
@@ -340,6 +343,13 @@ def _rows(region, inventory, catalogue, home, *, approvals: bool = False) -> lis
         finally:
             store.close()
     return found
+
+
+def _serving_region(cat, region: str) -> None:
+    """An unknown or offshore region is an error before anything is written."""
+    from regions import Tier, require_tier
+
+    require_tier(cat.get(region), Tier.SERVING)
 
 
 def _exists(url: str) -> bool:

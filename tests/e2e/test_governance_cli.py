@@ -142,3 +142,20 @@ def test_a_missing_ticket_is_a_usage_error(team):
     assert out.returncode == 2 and "--ticket" in out.stderr and "Traceback" not in out.stderr
     blank = promote(team, "validated", ticket=" ")
     assert blank.returncode == 1 and "change ticket reference is mandatory" in blank.stderr
+
+
+@pytest.mark.parametrize("region, message", [
+    ("offshore-sg", "does not allow the serving tier"),
+    ("onshore-hx", "unknown region 'onshore-hx'"),
+])
+def test_no_inventory_or_approval_outside_a_known_onshore_region(tmp_path, region, message):
+    """Residency: the inventory and its approvals live onshore; nothing is written elsewhere."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    write_private_key(tmp_path / "k.pem", key)
+    home = tmp_path / "home"
+    for args in (["inventory", "register", "m", "--region", region],
+                 ["approve", "m", "1", "--to", "validated", "--region", region, "--ticket", "T",
+                  "--reason", "r", "--role", "validator", "--key", str(tmp_path / "k.pem")]):
+        out = run(*args, "--home", str(home), cwd=tmp_path)
+        assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr
+    assert not home.exists()
