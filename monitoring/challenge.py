@@ -20,11 +20,10 @@ import numpy as np
 from scipy import stats
 
 from artifacts.ledger import open_store
-from monitoring.outcomes import outcomes_for
+from monitoring.outcomes import OUTCOMES, outcomes_for
 from monitoring.performance import calibration_test, delong_variance, enough_outcomes
 
 FORMAT = "seawall.champion_challenger/v1"
-OUTCOMES = "outcomes.db"
 EVER = ("0000", "9999")  # every decided_at
 
 

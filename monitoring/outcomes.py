@@ -20,6 +20,7 @@ from pathlib import Path
 
 from monitoring.errors import MonitoringError
 
+OUTCOMES = "outcomes.db"  # in the region's home, beside the decision log
 FLAGS = {"0": 0, "1": 1, "false": 0, "true": 1}
 SCHEMA = ("CREATE TABLE IF NOT EXISTS outcomes (application_id TEXT PRIMARY KEY, "
           "defaulted INTEGER NOT NULL CHECK (defaulted IN (0, 1)), observed_on TEXT NOT NULL, "

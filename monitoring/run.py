@@ -31,12 +31,11 @@ from artifacts.ledger import open_store, write_atomically
 from monitoring.errors import MonitoringError
 from monitoring.evaluate import assess, champion_challenger, cohort_findings
 from monitoring.features import feature_findings
-from monitoring.outcomes import LoadResult, load_outcomes, outcomes_for
+from monitoring.outcomes import OUTCOMES, LoadResult, load_outcomes, outcomes_for
 from monitoring.plan import MonitoringPlan, load_plan
 from monitoring.report import Cohort, Finding, MonitoringReport
 from regions import Catalogue, SeawallError, Tier, region_home, require_tier, timezone_of
 
-OUTCOMES = "outcomes.db"
 _RELATIVE = re.compile(r"^last-([1-9][0-9]{0,2})-days$")
 _WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 REPORT_KIND = "monitoring_report"

@@ -82,7 +82,7 @@ def registry_entry(registry, model: str, region: str, manifest_tag: str) -> tupl
         known = ", ".join(registry.model_names()) or "none"
         raise ReportError(f"model {model!r}: not in region {region}'s registry (models: {known})")
     aliases = registry.aliases(model)
-    from artifacts.registry.mlflow_registry import redact
+    from artifacts.registry.protocol import redact
 
     entry = {"model": model, "region": region, "registry": redact(registry.tracking_uri),
              "versions": [{"version": v, "aliases": sorted(a for a, t in aliases.items()

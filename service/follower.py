@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -181,6 +182,4 @@ def _why(e: Exception) -> str:
 
 
 def _without_canary(wanted):
-    from dataclasses import replace
-
     return replace(wanted, canary=None)

@@ -128,9 +128,8 @@ def verify(signed: object, *, policy: TrustPolicy, model: str, version: str, reg
     return Approval(doc, signer.name, key_print)
 
 
-def check_gate(approvals: list[Approval], gate: Gate, *, bundle_signer: str | None) -> None:
-    """Separation of duties and the tier's gate: every role the gate asks, each from a distinct
-    identity, none of them the key that signed the bundle."""
+def check_separation(approvals: list[Approval], *, bundle_signer: str | None) -> None:
+    """Separation of duties: distinct identities, none of them the key that signed the bundle."""
     for a in approvals:
         if bundle_signer is not None and a.fingerprint == bundle_signer:
             raise ApprovalError(f"{a.signer} signed the bundle and cannot approve it "
@@ -139,6 +138,12 @@ def check_gate(approvals: list[Approval], gate: Gate, *, bundle_signer: str | No
     if len(set(prints)) != len(prints):
         raise ApprovalError("two approvals come from one identity; a gate's approvals need "
                             "distinct approvers")
+
+
+def check_gate(approvals: list[Approval], gate: Gate, *, bundle_signer: str | None) -> None:
+    """Separation of duties and the tier's gate: every role the gate asks, each from a distinct
+    identity, none of them the key that signed the bundle."""
+    check_separation(approvals, bundle_signer=bundle_signer)
     held = {a.statement.role for a in approvals}
     missing = [r.value for r in gate.roles if r.value not in held]
     if missing:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from artifacts.registry.inventory import Inventory, InventoryRow, status_of
 from artifacts.registry.promotion import State
-from artifacts.registry.protocol import Registry
+from artifacts.registry.protocol import Registry, redact
 from artifacts.registry.tiering import Level
 from artifacts.registry.transitions import Transition, TransitionLog
 from regions import region_home
@@ -37,7 +37,8 @@ class Governance:
 
     def states(self, model: str, registry: Registry) -> dict[str, tuple[State, int | None]]:
         """Every registered version's state and canary step."""
-        return {v: self.state(model, v, registry) for v, _ in registry.versions(model)}
+        pending = registry.aliases(model).get("pending-validation")
+        return {v: self._state(model, v, pending) for v, _ in registry.versions(model)}
 
     def ledger_states(self, model: str) -> dict[str, tuple[State, int | None]]:
         """Every version's state and canary step as the ledger alone has them (no registry
@@ -47,9 +48,12 @@ class Governance:
     def state(self, model: str, version: str, registry: Registry) -> tuple[State, int | None]:
         """The ledger's state; a version imported before the ledger existed counts as
         pending validation while the import alias points at it."""
+        return self._state(model, version, registry.aliases(model).get("pending-validation"))
+
+    def _state(self, model: str, version: str, pending: str | None
+               ) -> tuple[State, int | None]:
         state, step = self.log.state_of(model, version)
-        if state is State.CANDIDATE and registry.aliases(model).get("pending-validation") == \
-                version:
+        if state is State.CANDIDATE and pending == version:
             return State.PENDING_VALIDATION, None
         return state, step
 
@@ -82,9 +86,7 @@ def governance(home: Path, region: str, inventory: str | None = None):
 
 def pointer(tracking_uri: str, model: str) -> str:
     """Where the registry holds the model (credentials never shown)."""
-    from artifacts.registry.inventory import _shown
-
-    return f"{_shown(tracking_uri)}#models:/{model}"
+    return f"{redact(tracking_uri)}#models:/{model}"
 
 
 def record_import(gov: Governance, registry: Registry, *, model: str, version: str,

@@ -10,7 +10,6 @@ owners, materiality and complexity, hence the tier; use restrictions, policy exc
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
@@ -19,6 +18,7 @@ from pathlib import Path
 from artifacts.errors import RegistryError
 from artifacts.registry.inventory_schema import PG_SCHEMA, SQLITE_SCHEMA, STATUSES
 from artifacts.registry.promotion import State
+from artifacts.registry.protocol import redact
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,14 +82,14 @@ class Inventory:
                 self.db = sqlite3.connect(location, timeout=30, isolation_level=None)
                 self.db.executescript(SQLITE_SCHEMA)
         except Exception as e:  # psycopg's and sqlite's errors alike: one line, the place named
-            raise RegistryError(f"{_shown(self.location)}: cannot open the model inventory "
+            raise RegistryError(f"{redact(self.location)}: cannot open the model inventory "
                                 f"({str(e).strip().splitlines()[0] if str(e) else e})") from e
 
     def _run(self, sql: str, args: tuple = ()):
         try:
             return self.db.execute(sql.replace("?", "%s") if self.pg else sql, args)
         except Exception as e:
-            raise RegistryError(f"{_shown(self.location)}: the inventory refused it: "
+            raise RegistryError(f"{redact(self.location)}: the inventory refused it: "
                                 f"{str(e).strip().splitlines()[0]}") from e
 
     def get(self, model_name: str, region: str) -> InventoryRow | None:
@@ -140,8 +140,3 @@ class Inventory:
 
     def close(self) -> None:
         self.db.close()
-
-
-def _shown(location: str) -> str:
-    """The location without credentials."""
-    return re.sub(r"//[^/@]*@", "//***@", location)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from artifacts.registry.protocol import (  # noqa: E402
     CANDIDATE_ALIAS,
     PENDING_ALIAS,
     RegisteredVersion,
+    redact,
 )
 
 CONTRACT_ARTIFACT = "seawall/contract.json"
@@ -54,11 +54,6 @@ def _skops_types(pipeline) -> list[str]:
 
 def sqlite_uri(home: Path) -> str:
     return f"sqlite:///{(home / 'mlflow.db').resolve()}"
-
-
-def redact(uri: str) -> str:
-    """A tracking URI without credentials, safe for manifests and logs."""
-    return re.sub(r"//[^/@]*@", "//***@", uri)
 
 
 @dataclass

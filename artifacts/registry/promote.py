@@ -19,7 +19,13 @@ from pathlib import Path
 import orjson
 
 from artifacts.errors import ArtifactError
-from artifacts.registry.approvals import Approval, ApprovalError, check_gate, verify
+from artifacts.registry.approvals import (
+    Approval,
+    ApprovalError,
+    check_gate,
+    check_separation,
+    verify,
+)
 from artifacts.registry.governance import Governance, governance, pointer
 from artifacts.registry.promotion import CANARY_STEPS, Needs, PromotionError, State, alias_of
 from artifacts.registry.promotion import check_move as machine_move
@@ -123,10 +129,10 @@ def _promote(r: PromoteRequest, gov: Governance, registry: Registry, now: dateti
             raise ApprovalError(f"{source} -> {r.to} needs a release approval from one of "
                                 f"{', '.join(RELEASE_ROLES)}")
     if move.needs is not Needs.GATE:
-        _distinct(approvals, bundle_key)
+        check_separation(approvals, bundle_signer=bundle_key)
     if move.needs is Needs.STEP_GATE:
         _step_passed(r, gov, step)
-    plan = [(r.version, source, r.to, target_step)] + _follows(r, source, aliases, gov, registry)
+    plan = [(r.version, source, r.to, target_step)] + _follows(r, source, aliases)
     return _apply(r, gov, registry, plan, approvals, validation, now)
 
 
@@ -170,16 +176,6 @@ def _approvals(r: PromoteRequest, gov: Governance, now: datetime) -> list[Approv
     return found
 
 
-def _distinct(approvals: list[Approval], bundle_key: str | None) -> None:
-    for a in approvals:
-        if a.fingerprint == bundle_key:
-            raise ApprovalError(f"{a.signer} signed the bundle and cannot approve it "
-                                "(separation of duties)")
-    if len({a.fingerprint for a in approvals}) != len(approvals):
-        raise ApprovalError("two approvals come from one identity; a gate's approvals need "
-                            "distinct approvers")
-
-
 def _step_passed(r: PromoteRequest, gov: Governance, step: int) -> None:
     verdict = gov.log.verdict(r.model, r.version, step)
     at = f"canary step {step} ({CANARY_STEPS[step]:.0%})"
@@ -191,8 +187,8 @@ def _step_passed(r: PromoteRequest, gov: Governance, step: int) -> None:
         raise PromotionError(f"{at} failed its metric gate at {verdict[2]}: {verdict[1]}")
 
 
-def _follows(r: PromoteRequest, source: State, aliases: dict[str, str], gov: Governance,
-             registry: Registry) -> list[tuple[str, State, State, int | None]]:
+def _follows(r: PromoteRequest, source: State, aliases: dict[str, str]
+             ) -> list[tuple[str, State, State, int | None]]:
     """The moves that follow from this one: the production it replaces is superseded (and the
     version superseded before it retired), a rolled-back production restores its predecessor."""
     live, previous = aliases.get("production"), aliases.get("previous-production")

@@ -6,6 +6,7 @@ fake with the same contract, shipped for the tests of the layers above it.
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,11 @@ from typing import Protocol
 
 CANDIDATE_ALIAS = "candidate"
 PENDING_ALIAS = "pending-validation"
+
+
+def redact(uri: str) -> str:
+    """A tracking or database URI without credentials, safe for manifests and logs."""
+    return re.sub(r"//[^/@]*@", "//***@", uri)
 
 
 @dataclass(frozen=True)

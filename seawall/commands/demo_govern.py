@@ -32,7 +32,7 @@ def trust_approvers(catalogue: Catalogue, home: Path) -> dict[str, Path]:
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from artifacts.signing import add_signer, fingerprint, load_trust_policy, policy_path
-    from artifacts.signing.keys import public_pem, write_private_key
+    from artifacts.signing.keys import load_private_key, public_pem, write_private_key
 
     keys = {}
     folder = home / "keys" / "approvers"
@@ -43,8 +43,6 @@ def trust_approvers(catalogue: Catalogue, home: Path) -> dict[str, Path]:
         if not keys[name].exists():
             write_private_key(keys[name], ec.generate_private_key(ec.SECP256R1()))
         if name not in trusted:
-            from artifacts.signing.keys import load_private_key
-
             pem = public_pem(load_private_key(keys[name]).public_key())
             add_signer(policy_path(catalogue, ONSHORE), ONSHORE, {
                 "name": name, "kind": "key", "fingerprint": fingerprint(pem),

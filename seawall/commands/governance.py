@@ -97,16 +97,20 @@ def promote(
     """Move a version (approvals verified, the tier's gate checked, aliases moved, inventory and
     ledger updated); a refusal moves nothing and is logged. From shadow, the champion-challenger
     comparison on the shadow log is computed and recorded with the move."""
+    from artifacts.registry.bundle_import import region_registry
     from artifacts.registry.promote import PromoteRequest
     from artifacts.registry.promote import promote as run
     from artifacts.registry.promotion import CANARY_STEPS, State
 
-    evidence = _challenge(model, version, region, home, decision_log, inventory) \
+    cat = load_catalogue(catalogue)
+    _serving_region(cat, region)
+    registry = region_registry(home, region)[0]  # opened once, for the evidence and the move
+    evidence = _challenge(registry, model, version, region, home, decision_log, inventory) \
         if to is not Target.RETIRED else None
     done = run(PromoteRequest(model=model, version=version, to=State(to.value), region=region,
-                              home=home, catalogue=load_catalogue(catalogue), ticket=ticket,
-                              reason=reason, approvals=tuple(approval or ()),
-                              inventory=inventory, evidence=evidence))
+                              home=home, catalogue=cat, ticket=ticket, reason=reason,
+                              approvals=tuple(approval or ()), inventory=inventory,
+                              evidence=evidence), registry)
     for seq, t in done.moves:
         step = f" at {CANARY_STEPS[t.step]:.0%}" if t.step is not None else ""
         console.print(f"[green]✓[/] ledger #{seq}: {model} v{t.version} {t.from_state} -> "
@@ -121,14 +125,12 @@ def promote(
                       f"{evidence['verdict']} ({interval})", soft_wrap=True)
 
 
-def _challenge(model: str, version: str, region: str, home: Path, decision_log: str | None,
-               inventory: str | None) -> dict | None:
+def _challenge(registry, model: str, version: str, region: str, home: Path,
+               decision_log: str | None, inventory: str | None) -> dict | None:
     """The champion-challenger comparison when `version` is leaving shadow, else None."""
-    from artifacts.registry.bundle_import import region_registry
     from artifacts.registry.governance import governance
     from artifacts.registry.promotion import State
 
-    registry = region_registry(home, region)[0]
     with governance(home, region, inventory) as gov:
         state, _ = gov.state(model, version, registry)
     champion = registry.aliases(model).get("production")
