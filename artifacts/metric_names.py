@@ -16,6 +16,7 @@ SCORE_PROBABILITY = "seawall_score_probability_of_default"  # histogram: model_v
 CONTRACT_VIOLATIONS = "seawall_contract_violations"  # counter: field, rule
 BUNDLE_VERIFIED = "seawall_bundle_verified"  # gauge: role
 DECISIONS_LOGGED = "seawall_decisions_logged"  # counter
+REQUESTS_REPLAYED = "seawall_requests_replayed"  # counter: retries answered from the log
 CHECKPOINT_SIZE = "seawall_checkpoint_tree_size"  # gauge: decisions the last checkpoint covers
 CHECKPOINT_SIGNED = "seawall_checkpoint_signed_timestamp_seconds"  # gauge: when it was signed
 

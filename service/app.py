@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 
 from regions import SeawallError, load_catalogue
-from service import scoring_routes
+from service import replay, scoring_routes
 from service.auth import Authenticated, AuthPolicy, TokenValidator
 from service.canary_gate import CanaryWatch, Limits
 from service.checkpointer import Checkpointer
@@ -101,7 +101,8 @@ def create_app(settings: ServiceSettings, source: Source | None = None) -> FastA
         writer = DecisionWriter(settings.decision_log, max_batch=settings.decision_batch_max,
                                 timeout=settings.decision_timeout,
                                 retention_days=settings.feature_retention_days,
-                                on_commit=metrics.decisions.inc)
+                                on_commit=metrics.decisions.inc,
+                                standby=settings.decision_log_standby)
         try:
             await writer.start()
         except ServiceError as e:
@@ -192,12 +193,15 @@ def create_app(settings: ServiceSettings, source: Source | None = None) -> FastA
         except ContractViolation as e:
             metrics.count_violations(e.violations, parser.known_fields)
             return 422, e.to_dict()
-        scored = scorer.decide(endpoint, batch, rid, top_n,
-                                        scope["state"].get("caller"))
+        scored = scorer.decide(endpoint, batch, rid, top_n, scope["state"].get("caller"))
+        key = rid if scope["state"].get("request_id_given") else None  # a retry is idempotent
         try:
-            await state["writer"].record(scored.decisions)
+            logged = await state["writer"].record(scored.decisions, key)
         except DecisionLogError as e:
             return 503, {"error": "decision_log_unavailable", "reasons": [e.diagnostics()]}
+        if logged is not None:  # a retry of a request already decided: the logged answer
+            metrics.replayed.inc()
+            return replay.answer(endpoint, batch, logged, models, rid)
         for model, p in scored.by_model:
             metrics.observe_scores(model.version, model.role.value, p)
         return 200, {"request_id": rid, "results": scored.results}

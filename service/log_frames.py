@@ -14,3 +14,8 @@ FRAME = struct.Struct("<I")  # the payload's length in bytes
 def frame(payload: object) -> bytes:
     body = orjson.dumps(payload, default=tuple)  # named tuples as JSON arrays
     return FRAME.pack(len(body)) + body
+
+
+# The fields of a logged decision sent back for a request answered from the log (a retry).
+REPLAY_FIELDS = ("endpoint", "role", "model_name", "model_version", "application_id",
+                 "features_sha256", "probability", "points", "reason_codes", "seq")

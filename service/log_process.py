@@ -3,12 +3,24 @@
 `DecisionWriter` starts it as `python -m service.log_process` and speaks length-prefixed JSON
 frames (`FRAME` header, then orjson) over its stdin and stdout:
 
-    in:   {"url": ..., "max_batch": n, "retention_days": d}    once, first
-          [id, [[decision column fields...], ...]]             one frame per request
+    in:   {"url": ..., "max_batch": n, "retention_days": d, "standby": b}    once, first
+          [id, [[decision column fields...], ...], key]        one frame per request
                                                                (`DecisionColumns`, one per model;
-                                                               none: a probe of the store)
-    out:  {"ready": true, "location": ...}  or  {"ready": false, "error": ...}
-          {"ids": [id, ...], "decisions": n, "error": null | "..."}   one per commit
+                                                               none: a probe of the store; key:
+                                                               the client's request id, or null)
+    out:  {"ready": true, "location": ..., "problem": null | "..."}  or  {"ready": false, ...}
+          {"ids": [id, ...], "decisions": n, "error": null | "...",
+           "replays": {id: [[logged row fields...], ...]}}            one per commit
+
+A request with a key (the client chose its request id) is an idempotent retry when the log
+already holds decisions under that id: nothing of it is appended, and its acknowledgement
+carries the logged rows (`REPLAY_FIELDS`) for the server to answer from. The look-up and the
+append are one transaction under the log's write lock, and a group never holds one key twice,
+so a request id is logged once however often, and wherever, it is retried.
+
+With `standby`, a store that cannot be opened at start (a read-only standby before failover, a
+database still starting) is not fatal: the process reports ready with the `problem`, and each
+commit, probes included, tries to open it again.
 
 Every acknowledgement names the requests it settles, so a request whose frame never arrived,
 or could not be read, cannot shift another request's answer onto a later commit. Everything
@@ -46,7 +58,7 @@ from artifacts.ledger.companions import PURGE_CHUNK
 from artifacts.ledger.records import Decision, DecisionColumns
 from artifacts.ledger.stores import DecisionStore, open_resolved_store
 from service.errors import DecisionLogError
-from service.log_frames import FRAME, frame
+from service.log_frames import FRAME, REPLAY_FIELDS, frame
 from service.logs import JsonFormatter
 
 log = logging.getLogger("seawall.decisions")
@@ -58,6 +70,7 @@ class Request(NamedTuple):
     id: int
     decisions: list[Decision]
     features: list[str | None]  # aligned with `decisions`; None where values are not kept
+    key: str | None = None  # the client's request id: log at most once under it
 
 
 class GroupCommitter:
@@ -66,29 +79,42 @@ class GroupCommitter:
     than that, when due (see the module's docstring)."""
 
     def __init__(self, open_store: Callable[[], DecisionStore],
-                 retention_days: float | None = None) -> None:
+                 retention_days: float | None = None, *, standby: str | None = None) -> None:
         self._open = open_store
-        self._store: DecisionStore | None = open_store()  # fail at start-up, not first request
-        self.location = self._store.location
+        self._store: DecisionStore | None = None
+        self.problem: str | None = None  # why the store is not open (standby only)
+        try:  # fail at start-up, not at the first request, unless waiting for a standby
+            self._store = open_store()
+            self.location = self._store.location
+        except LedgerError as e:
+            if standby is None:
+                raise
+            self.location, self.problem = standby, e.diagnostics()
         self.retention_days = retention_days
         self._purged_at = float("-inf")
 
-    def commit(self, requests: list[Request]) -> str | None:
-        """Append every request's decisions in one transaction; the error, or None."""
+    def commit(self, requests: list[Request]) -> tuple[str | None, dict[str, list]]:
+        """Append every request's decisions in one transaction: (the error or None, the logged
+        rows of each request answered from the log instead)."""
         decisions = [d for request in requests for d in request.decisions]
         features = [f for request in requests for f in request.features]
+        keys = {r.key for r in requests if r.key is not None}
         try:
             if self._store is None:
                 self._store = self._open()
-            self._store.append(decisions, features if any(features) else None)
+                self.problem = None
+            _, logged = self._store.append_once(decisions, features if any(features) else None,
+                                                keys)
         except Exception as e:  # the store's own errors and anything else: never lose silently
             error = e if isinstance(e, (LedgerError, DecisionLogError)) else DecisionLogError(
                 f"{self.location}: {type(e).__name__}: {e}")
             log.error("decision log append failed; %d decisions were not logged and are not "
                       "answered: %s", len(decisions), error)
             self._drop_store()
-            return error.diagnostics()
-        return None
+            return error.diagnostics(), {}
+        replays = {str(r.id): [[getattr(d.decision, f, d.seq) for f in REPLAY_FIELDS]
+                          for d in logged[r.key]] for r in requests if r.key in logged}
+        return None, replays
 
     def purge_due(self) -> int:
         """Delete a turn's worth of expired feature values if due; how many were deleted."""
@@ -125,16 +151,18 @@ class GroupCommitter:
 
 def groups(requests: list[Request], max_batch: int) -> Iterator[list[Request]]:
     """Consecutive runs of requests holding at most `max_batch` decisions (a bigger request
-    is a group of its own)."""
+    is a group of its own), never two with one key (the second is a retry of the first)."""
     group: list[Request] = []
-    size = 0
+    size, keys = 0, set()
     for request in requests:
         n = len(request.decisions)
-        if group and size + n > max_batch:
+        if group and (size + n > max_batch or request.key in keys):
             yield group
-            group, size = [], 0
+            group, size, keys = [], 0, set()
         group.append(request)
         size += n
+        if request.key is not None:
+            keys.add(request.key)
     if group:
         yield group
 
@@ -176,11 +204,14 @@ def serve(reader: FrameReader, write: Callable[[bytes], None]) -> int:
     config = orjson.loads(first[0])
     try:
         committer = GroupCommitter(lambda: open_resolved_store(config["url"]),
-                                   config.get("retention_days"))
+                                   config.get("retention_days"),
+                                   standby=config.get("location") if config.get("standby")
+                                   else None)
     except LedgerError as e:
         write(frame({"ready": False, "error": e.diagnostics()}))
         return 1
-    write(frame({"ready": True, "location": committer.location}))
+    write(frame({"ready": True, "location": committer.location,
+                 "problem": committer.problem}))
     pending = first[1:]
     while pending or not reader.ended:
         requests: list[Request] = []
@@ -191,9 +222,11 @@ def serve(reader: FrameReader, write: Callable[[bytes], None]) -> int:
             else:
                 requests.append(request)
         for group in groups(requests, config["max_batch"]):
-            error = committer.commit(group)
-            write(frame({"ids": [r.id for r in group],
-                         "decisions": sum(len(r.decisions) for r in group), "error": error}))
+            error, replays = committer.commit(group)
+            write(frame({"ids": [r.id for r in group],  # decisions appended (or not, on error)
+                         "decisions": sum(len(r.decisions) for r in group
+                                          if str(r.id) not in replays),
+                         "error": error, "replays": replays}))
         pending = []
         committer.purge_due()  # after this turn's acknowledgements: no request waits for it
     committer.close()
@@ -211,16 +244,19 @@ def decode(data: bytes) -> Request | Unreadable:
     """One request frame as its decisions as rows (and kept values), or why it cannot be
     logged."""
     try:
-        rid, models = orjson.loads(data)
+        rid, models, *rest = orjson.loads(data)
         if type(rid) is not int:
             raise TypeError("the request id is not an integer")
+        key = rest[0] if rest else None
+        if key is not None and type(key) is not str:
+            raise TypeError("the request key is not a string")
     except (orjson.JSONDecodeError, TypeError, ValueError) as e:
         log.error("a request frame could not be read, and no request can be named: %s", e)
         return Unreadable([], f"the decision log could not read a request ({e})")
     try:
         groups = [DecisionColumns(*columns) for columns in models]
         return Request(rid, [d for g in groups for d in g.rows()],
-                       [f for g in groups for f in g.feature_texts()])
+                       [f for g in groups for f in g.feature_texts()], key)
     except (TypeError, ValueError) as e:  # short or extra columns, a column of the wrong type
         log.error("request %d: its decisions could not be read, so it is refused: %s", rid, e)
         return Unreadable([rid], f"the decision log could not read this request's decisions "

@@ -24,6 +24,12 @@ may still be logged later: logged and not answered is safe, answered and not log
 Until a commit succeeds again, `problem` says why the writer cannot commit; `/ready` reports
 it and `probe()` tries the store again. The database URL travels over the pipe, never in argv
 or the environment.
+
+`record(decisions, key=request_id)` makes a request idempotent: if the log already holds
+decisions under that request id (a client retrying after a failover), nothing is appended and
+`record` returns the logged rows to answer from. With `standby=True` a store that cannot be
+opened yet (a read-only standby before it is promoted) leaves the writer running with a
+`problem`, and every probe tries the store again.
 """
 
 from __future__ import annotations
@@ -39,9 +45,9 @@ from pathlib import Path
 import orjson
 
 from artifacts.errors import LedgerError
-from artifacts.ledger import DecisionColumns, resolve_url
+from artifacts.ledger import DecisionColumns, redact, resolve_url
 from service.errors import DecisionLogError
-from service.log_frames import FRAME, frame
+from service.log_frames import FRAME, REPLAY_FIELDS, frame
 
 log = logging.getLogger("seawall.decisions")
 START_TIMEOUT = 120.0  # seconds for the writer process to import and open the store
@@ -54,13 +60,14 @@ class DecisionWriter:
 
     def __init__(self, url: str, *, max_batch: int = 1024, timeout: float = 30.0,
                  retention_days: float | None = None,
-                 on_commit: Callable[[int], None] | None = None) -> None:
+                 on_commit: Callable[[int], None] | None = None, standby: bool = False) -> None:
         self.url, self.max_batch, self.timeout = url, max_batch, timeout
+        self.standby = standby  # the store may refuse writes until it is promoted
         self.retention_days = retention_days  # kept feature values older than this go
         self.location = "decision log"  # replaced by the store's (password-free) location
         self.problem: str | None = None  # why the last commit failed, until one succeeds
         self._on_commit = on_commit or (lambda n: None)
-        self._waiting: dict[int, asyncio.Future] = {}  # request id -> its answer
+        self._waiting: dict[int, asyncio.Future] = {}  # request id -> its answer (replayed rows)
         self._ids = itertools.count(1)
         self._outgoing: list[bytes] = []  # frames not yet written to the writer process
         self._process: asyncio.subprocess.Process | None = None
@@ -89,7 +96,8 @@ class DecisionWriter:
         except OSError as e:
             raise DecisionLogError(f"cannot start the decision-log writer process ({e})") from e
         process.stdin.write(frame({"url": url, "max_batch": self.max_batch,
-                                   "retention_days": self.retention_days}))
+                                   "retention_days": self.retention_days,
+                                   "standby": self.standby, "location": redact(url)}))
         try:
             hello = await asyncio.wait_for(_read_frame(process.stdout), START_TIMEOUT)
         except (asyncio.IncompleteReadError, TimeoutError):
@@ -100,17 +108,22 @@ class DecisionWriter:
                 process.kill()
             await process.wait()
             raise DecisionLogError(hello["error"])
-        self.location = hello["location"]
+        self.location, self.problem = hello["location"], hello.get("problem")
+        if self.problem is not None:
+            log.warning("the decision log is not writable yet (a standby?): %s", self.problem)
         self._process, self._waiting = process, {}
         self._acks = asyncio.get_running_loop().create_task(
             self._read_acks(process, self._waiting))
 
-    async def record(self, decisions: list[DecisionColumns]) -> None:
+    async def record(self, decisions: list[DecisionColumns], key: str | None = None
+                     ) -> list[dict] | None:
         """Return once one request's `decisions` are committed; raise `DecisionLogError` if they
-        are not (the store failed, the writer died, or `timeout` seconds passed)."""
+        are not (the store failed, the writer died, or `timeout` seconds passed). With `key`
+        (the client's request id) already in the log: nothing is appended and the logged rows
+        come back (dicts of `REPLAY_FIELDS`), to answer from."""
         rid = next(self._ids)
         try:
-            data = frame([rid, decisions])
+            data = frame([rid, decisions, key])
         except TypeError as e:  # orjson: a value JSON cannot hold; fail alone, before waiting
             log.error("decisions of one request cannot be encoded for the log: %s", e)
             raise DecisionLogError(f"{self.location}: the decisions cannot be encoded ({e}); "
@@ -126,7 +139,7 @@ class DecisionWriter:
             loop.call_soon(self._flush, self._process)
         self._outgoing.append(data)
         try:
-            await asyncio.wait_for(future, self.timeout)
+            return await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
             self.problem = (f"{self.location}: no commit was acknowledged within "
                             f"{self.timeout:g} s")
@@ -176,13 +189,16 @@ class DecisionWriter:
             while True:
                 ack = await _read_frame(process.stdout)
                 error = DecisionLogError(ack["error"]) if ack["error"] else None
+                replays = ack.get("replays") or {}
                 if error is None:
                     self.problem = None
                     self._on_commit(ack["decisions"])
-                elif ack["decisions"]:  # a failed commit, not one unreadable request
+                elif ack["decisions"] or self.standby:  # a failed commit, not a bad request
                     self.problem = ack["error"]
                 for rid in ack["ids"]:
-                    _settle(waiting.get(rid), error)
+                    rows = replays.get(str(rid))
+                    _settle(waiting.get(rid), error,
+                            None if rows is None else [dict(zip(REPLAY_FIELDS, r)) for r in rows])
         except asyncio.IncompleteReadError:  # the writer exited: at shutdown, or it crashed
             pass
         except (ValueError, KeyError, TypeError) as e:  # garbled: trust nothing more from it
@@ -206,10 +222,11 @@ async def _read_frame(stream: asyncio.StreamReader) -> dict:
     return orjson.loads(await stream.readexactly(size))
 
 
-def _settle(future: asyncio.Future | None, error: Exception | None) -> None:
+def _settle(future: asyncio.Future | None, error: Exception | None,
+            replayed: list[dict] | None = None) -> None:
     if future is None or future.done():  # timed out, or cancelled (the client went away)
         return
     if error is None:
-        future.set_result(None)
+        future.set_result(replayed)
     else:
         future.set_exception(error)

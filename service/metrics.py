@@ -58,6 +58,9 @@ class ServiceMetrics:
         self._children: dict[tuple, object] = {}
         self.decisions = Counter(names.DECISIONS_LOGGED, "Decisions committed to the "
                                  "decision log.", registry=r)
+        self.replayed = Counter(names.REQUESTS_REPLAYED, "Retried requests answered from the "
+                                "decision log (their request id was already logged).",
+                                registry=r)
         self.checkpoint_size = Gauge(names.CHECKPOINT_SIZE, "Decisions the latest signed "
                                      "checkpoint covers.", registry=r, multiprocess_mode="max")
         self.checkpoint_signed = Gauge(names.CHECKPOINT_SIGNED, "When the latest checkpoint was "

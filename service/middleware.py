@@ -1,7 +1,7 @@
 """Request context as pure ASGI middleware (no `BaseHTTPMiddleware`: no extra task per request).
 
-For every HTTP request: take `x-request-id` from the client when it is a sane token, else make
-one; set it for the logs; return it on the response; count the request by endpoint, status and
+For every HTTP request: take `x-request-id` from the client when it is a sane token (marked
+`request_id_given`: the scoring routes then treat a retry of it as idempotent), else make one; set it for the logs; return it on the response; count the request by endpoint, status and
 model version; time it; track requests in flight; and write one JSON access-log line (with
 the authenticated caller, which `auth.Authenticated` puts in the scope's state).
 """
@@ -33,9 +33,10 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _request_id(scope["headers"])
+        rid, given = _request_id(scope["headers"])
         token = request_id.set(rid)
-        scope.setdefault("state", {})["request_id"] = rid
+        state = scope.setdefault("state", {})
+        state["request_id"], state["request_id_given"] = rid, given
         status = 500  # what the client gets if the app fails before it answers
         raw_id = rid.encode()
 
@@ -64,11 +65,12 @@ class RequestContext:
             request_id.reset(token)
 
 
-def _request_id(headers) -> str:
+def _request_id(headers) -> tuple[str, bool]:
+    """(the request id, whether the client chose it)."""
     for name, value in headers:
         if name == HEADER and _VALID_ID.fullmatch(value):
-            return value.decode()
-    return f"{_ids.getrandbits(128):032x}"
+            return value.decode(), True
+    return f"{_ids.getrandbits(128):032x}", False
 
 
 # Request ids must be unique, not secret: a generator seeded from the OS once per process (and

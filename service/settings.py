@@ -56,6 +56,9 @@ class ServiceSettings(BaseSettings):
     base_odds: float = Field(50.0, gt=0, description="Good:bad odds that score `base_score`.")
     points_to_double_odds: float = Field(20.0, gt=0, description="Points that double the odds.")
     decision_batch_max: int = Field(1024, ge=1, description="Most decisions in one commit.")
+    decision_log_standby: bool = Field(False, description="The decision log may be a read-only "
+                                       "standby (a DR region before failover): start anyway, "
+                                       "stay not ready, and turn ready once it takes writes.")
     decision_timeout: float = Field(30.0, gt=0, le=3600, description="Seconds a request waits "
                                     "for its decisions' commit before it is answered 503.")
     feature_retention_days: float = Field(90.0, ge=0, le=3650, description="Keep each "

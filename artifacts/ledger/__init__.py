@@ -36,6 +36,7 @@ _EXPORTS = {
     "InMemoryStore": "artifacts.ledger.stores",
     "open_resolved_store": "artifacts.ledger.stores",
     "open_store": "artifacts.ledger.stores",
+    "redact": "artifacts.ledger.stores",
     "resolve_url": "artifacts.ledger.stores",
 }
 __getattr__, __dir__ = _exports.lazy_exports(__name__, _EXPORTS)

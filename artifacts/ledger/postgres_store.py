@@ -9,8 +9,7 @@ redacted in every message anyway. `hash` has no UNIQUE index, for the reason `sq
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import psycopg
 from psycopg.rows import dict_row, tuple_row
@@ -32,11 +31,14 @@ from artifacts.ledger.records import (
     GENESIS,
     Decision,
     LoggedDecision,
+    by_request,
     chain,
+    drop_logged,
     row_decision,
     row_values,
     select_list,
 )
+from artifacts.ledger.stores import redact
 
 _LOCK_KEY = 0x5EA3A11  # pg_advisory_xact_lock key for the chain head
 _SCHEMA = """
@@ -58,11 +60,6 @@ CREATE TRIGGER decisions_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON deci
 """.format(index=PG_INDEX)
 _INSERT = (f"INSERT INTO decisions ({', '.join(COLUMNS)}) "
            f"VALUES ({', '.join(['%s'] * len(COLUMNS))})")
-
-
-def redact(url: str) -> str:
-    """The URL without its password (user and host stay, for the operator to recognise)."""
-    return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", url)
 
 
 class PostgresStore(co.CompanionReads):
@@ -91,9 +88,22 @@ class PostgresStore(co.CompanionReads):
 
     def append(self, decisions: list[Decision], features: list[str | None] | None = None
                ) -> list[LoggedDecision]:
+        return self.append_once(decisions, features)[0]
+
+    def append_once(self, decisions: list[Decision], features: list[str | None] | None = None,
+                    once: Collection[str] = ()
+                    ) -> tuple[list[LoggedDecision], dict[str, list[LoggedDecision]]]:
+        """As `SqliteStore.append_once`: the look-up runs under the chain-head lock, so every
+        replica of the service logs a retried request once."""
         try:
             with self.db.transaction(), self.db.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                logged = {}
+                if once:
+                    logged = by_request([row_decision(r) for r in cur.execute(
+                        f"SELECT {self._select} FROM decisions WHERE request_id = ANY(%s) "
+                        "ORDER BY seq", (list(once),))])
+                decisions, features = drop_logged(decisions, features, logged)
                 head = cur.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC "
                                    "LIMIT 1").fetchone()
                 linked = chain(decisions, *((head["seq"], head["hash"]) if head else
@@ -105,7 +115,7 @@ class PostgresStore(co.CompanionReads):
         except psycopg.Error as e:
             raise LedgerError(f"{self.location}: cannot append {len(decisions)} decisions "
                                    f"({_first_line(e)})") from None
-        return linked
+        return linked, logged
 
     def records(self, after: int = 0) -> Iterator[LoggedDecision]:
         try:

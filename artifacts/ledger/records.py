@@ -139,6 +139,26 @@ def chain(decisions: list[Decision], last_seq: int, last_hash: str) -> list[Logg
     return linked
 
 
+def drop_logged(decisions: list[Decision], features: list[str | None] | None,
+                logged: dict[str, list[LoggedDecision]]
+                ) -> tuple[list[Decision], list[str | None] | None]:
+    """`decisions` (and their kept values) without those of requests already `logged`: an
+    idempotent retry is answered from the log, never logged twice."""
+    if not logged:
+        return decisions, features
+    keep = [i for i, d in enumerate(decisions) if d.request_id not in logged]
+    return ([decisions[i] for i in keep],
+            None if features is None else [features[i] for i in keep])
+
+
+def by_request(records: list[LoggedDecision]) -> dict[str, list[LoggedDecision]]:
+    """Logged records grouped by request id, in log order."""
+    found: dict[str, list[LoggedDecision]] = {}
+    for r in records:
+        found.setdefault(r.decision.request_id, []).append(r)
+    return found
+
+
 def features_sha256(values: list) -> str:
     """The digest of one row's feature values, in contract order, as received."""
     return hashlib.sha256(orjson.dumps(values)).hexdigest()

@@ -12,7 +12,7 @@ Logs created before it was dropped keep theirs.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from artifacts.errors import LedgerError
@@ -32,7 +32,9 @@ from artifacts.ledger.records import (
     GENESIS,
     Decision,
     LoggedDecision,
+    by_request,
     chain,
+    drop_logged,
     row_decision,
     row_values,
     select_list,
@@ -100,9 +102,24 @@ class SqliteStore(co.CompanionReads):
 
     def append(self, decisions: list[Decision], features: list[str | None] | None = None
                ) -> list[LoggedDecision]:
+        return self.append_once(decisions, features)[0]
+
+    def append_once(self, decisions: list[Decision], features: list[str | None] | None = None,
+                    once: Collection[str] = ()
+                    ) -> tuple[list[LoggedDecision], dict[str, list[LoggedDecision]]]:
+        """Append, except the decisions of requests in `once` that the log already holds;
+        (the records appended, the logged records of those requests). One transaction, so two
+        replicas retrying one request log it once."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
+                logged = {}
+                if once:
+                    marks = ", ".join("?" * len(once))
+                    logged = by_request([row_decision(dict(r)) for r in self.db.execute(
+                        f"SELECT {self._select} FROM decisions WHERE request_id IN ({marks}) "
+                        "ORDER BY seq", tuple(once))])
+                decisions, features = drop_logged(decisions, features, logged)
                 head = self.db.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC "
                                        "LIMIT 1").fetchone()
                 linked = chain(decisions, *(tuple(head) if head else (0, GENESIS)))
@@ -115,7 +132,7 @@ class SqliteStore(co.CompanionReads):
         except sqlite3.Error as e:
             raise LedgerError(f"{self.location}: cannot append {len(decisions)} decisions "
                                    f"({e})") from e
-        return linked
+        return linked, logged
 
     def records(self, after: int = 0) -> Iterator[LoggedDecision]:
         try:

@@ -7,14 +7,22 @@ from several processes serialise on the store's write lock, so workers share one
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Protocol
 
 from artifacts.errors import LedgerError
 from artifacts.ledger.companions import PURGE_CHUNK, feature_rows
 from artifacts.ledger.period import PeriodSummary, summarise
-from artifacts.ledger.records import GENESIS, Decision, LoggedDecision, chain
+from artifacts.ledger.records import (
+    GENESIS,
+    Decision,
+    LoggedDecision,
+    by_request,
+    chain,
+    drop_logged,
+)
 from regions import SecretError, resolve_secret
 
 
@@ -26,6 +34,13 @@ class DecisionStore(Protocol):
     def append(self, decisions: list[Decision], features: list[str | None] | None = None
                ) -> list[LoggedDecision]:
         """Chain `decisions`; `features` (aligned with them) are the values kept beside."""
+        ...
+
+    def append_once(self, decisions: list[Decision], features: list[str | None] | None = None,
+                    once: Collection[str] = ()
+                    ) -> tuple[list[LoggedDecision], dict[str, list[LoggedDecision]]]:
+        """`append`, except the decisions of requests named in `once` that are already logged:
+        (what was appended, the logged records of those requests), in one transaction."""
         ...
 
     def records(self, after: int = 0) -> Iterator[LoggedDecision]: ...  # seq > after, in order
@@ -63,6 +78,11 @@ class DecisionStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def redact(url: str) -> str:
+    """The URL without its password (user and host stay, for the operator to recognise)."""
+    return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", url)
 
 
 def resolve_url(url: str) -> str:
@@ -114,11 +134,19 @@ class InMemoryStore:
 
     def append(self, decisions: list[Decision], features: list[str | None] | None = None
                ) -> list[LoggedDecision]:
+        return self.append_once(decisions, features)[0]
+
+    def append_once(self, decisions: list[Decision], features: list[str | None] | None = None,
+                    once: Collection[str] = ()
+                    ) -> tuple[list[LoggedDecision], dict[str, list[LoggedDecision]]]:
+        wanted = set(once)
+        logged = by_request([r for r in self.logged if r.decision.request_id in wanted])
+        decisions, features = drop_logged(decisions, features, logged)
         head = self.logged[-1] if self.logged else None
         linked = chain(decisions, head.seq if head else 0, head.hash if head else GENESIS)
         self.logged.extend(linked)
         self.kept |= {seq: (t, f) for seq, t, f in feature_rows(linked, features)}
-        return linked
+        return linked, logged
 
     def features(self, model_name: str, version: str, role: str, start: str, end: str
                  ) -> list[str]:

@@ -99,6 +99,10 @@ def serve(
     canary_max_psi: Annotated[float, typer.Option(
         min=0.0001, help="... or above this score PSI against the champion's cohort.",
         rich_help_panel="Promotion")] = 0.25,
+    standby: Annotated[bool, typer.Option(
+        help="The decision log is a read-only standby (this is a DR region before failover): "
+             "start anyway, stay not ready, and turn ready once the database is promoted.",
+        rich_help_panel="Decision log")] = False,
     decision_log: LogOption = None,
     catalogue: CatalogueOption = None,
     home: HomeOption = DEFAULT_HOME,
@@ -154,15 +158,19 @@ def serve(
             follow_home=home.resolve() if alias is not None else None,
             allow_unapproved=allow_unapproved, canary_min_rows=canary_min_rows,
             canary_max_error_rate=canary_max_error_rate,
-            canary_max_latency_ratio=canary_max_latency_ratio, canary_max_psi=canary_max_psi)
+            canary_max_latency_ratio=canary_max_latency_ratio, canary_max_psi=canary_max_psi,
+            decision_log_standby=standby)
     except ValidationError as e:
         raise typer.BadParameter("; ".join(
             f"{'.'.join(map(str, x['loc'])) + ': ' if x['loc'] else ''}"
             f"{x['msg'].removeprefix('Value error, ')}" for x in e.errors())) from None
-    from artifacts.ledger import open_store
+    from artifacts.ledger import open_store, resolve_url
     from service import log_config
 
-    open_store(settings.decision_log).close()  # a bad URL or database is an error now, not a 503
+    if standby:  # the database takes no writes yet: only the URL is checked now
+        resolve_url(settings.decision_log)
+    else:  # a bad URL or database is an error now, not a 503
+        open_store(settings.decision_log).close()
     auth_policy(settings)  # so is an unusable JWKS file
     for name, value in settings.model_dump(exclude_none=True).items():
         os.environ[f"SEAWALL_SERVE_{name.upper()}"] = str(value)

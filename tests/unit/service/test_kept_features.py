@@ -63,7 +63,7 @@ def test_the_writer_deletes_values_past_retention_and_keeps_the_chain(tmp_path):
                  [f"[{i}]" for i in range(10)])  # 100 down to 91 days old
     store.close()
     committer = GroupCommitter(lambda: open_store(str(path)), retention_days=95)
-    assert committer.commit([Request(1, [decision(10, decided_at=at(0))], ["[10]"])]) is None
+    assert committer.commit([Request(1, [decision(10, decided_at=at(0))], ["[10]"])]) == (None, {})
     assert committer.purge_due() == 6 and committer.purge_due() == 0  # then not for an hour
     committer.close()
     assert sorted(orjson.loads(v)[0] for v in kept(path).values()) == [6, 7, 8, 9, 10]
@@ -146,6 +146,6 @@ def test_a_failed_purge_never_fails_the_commit(retention, caplog):
             raise RuntimeError("disk full")
 
     committer = GroupCommitter(NoPurge, retention_days=retention)
-    assert committer.commit([Request(1, [decision(1)], ["[1]"])]) is None
+    assert committer.commit([Request(1, [decision(1)], ["[1]"])]) == (None, {})
     assert committer.purge_due() == 0
     assert ("deleting expired feature values failed" in caplog.text) == (retention is not None)

@@ -49,6 +49,35 @@ def test_close_commits_everything_sent(tmp_path):
     assert verify_chain(open_store(str(tmp_path / "d.db"))).records == 5
 
 
+def test_a_standby_writer_starts_not_ready_and_turns_ready_once_the_store_opens(tmp_path):
+    """A DR region's writer before failover: the store refuses, the writer runs with the
+    problem, every probe tries again, and the first probe after the store opens clears it."""
+    blocker = tmp_path / "standby"
+    blocker.write_text("")  # a file where the log's directory must be: the store cannot open
+
+    async def run():
+        writer = DecisionWriter(str(blocker / "d.db"), standby=True)
+        await writer.start()
+        assert writer.pid is not None
+        assert "cannot open the decision log" in writer.problem
+        assert "cannot open" in await writer.probe()
+        with pytest.raises(DecisionLogError):
+            await writer.record(request(decision(1)))
+        blocker.unlink()  # "promoted": the store can be opened now
+        assert await writer.probe() is None
+        await writer.record(request(decision(2)))
+        await writer.close()
+
+    asyncio.run(run())
+    assert [r.decision for r in open_store(str(blocker / "d.db")).records()] == [decision(2)]
+
+
+def test_groups_never_hold_one_key_twice():
+    a, b, a2 = (Request(i, [decision(i)], [None], key) for i, key in
+                ((1, "k"), (2, None), (3, "k")))
+    assert [[r.id for r in g] for g in groups([a, b, a2], 100)] == [[1, 2], [3]]
+
+
 def test_a_store_that_cannot_open_fails_start_with_its_reason(tmp_path):
     (tmp_path / "file").write_text("")
 
@@ -94,11 +123,11 @@ class FlakyStore:
         self.appended: list = []
         FlakyStore.opened += 1
 
-    def append(self, decisions, features=None):
+    def append_once(self, decisions, features=None, once=()):
         if self.fail:
             raise DecisionLogError("flaky://: connection lost")
         self.appended.extend(decisions)
-        return decisions
+        return decisions, {}
 
     def close(self):
         pass
@@ -109,8 +138,8 @@ def test_a_failed_commit_reports_its_error_and_the_next_group_reopens_the_store(
     broken, fresh = FlakyStore(fail=True), FlakyStore(fail=False)
     stores = iter([broken, fresh])
     committer = GroupCommitter(lambda: next(stores))
-    assert "connection lost" in committer.commit([pending(1, [decision(1)])])
-    assert committer.commit([pending(2, [decision(2)]), pending(3, [decision(3)])]) is None
+    assert "connection lost" in committer.commit([pending(1, [decision(1)])])[0]
+    assert committer.commit([pending(2, [decision(2)]), pending(3, [decision(3)])]) == (None, {})
     assert FlakyStore.opened == 2
     assert fresh.appended == [decision(2), decision(3)]  # one append for the whole group
 
