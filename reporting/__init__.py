@@ -30,6 +30,8 @@ _EXPORTS = {
     "build_pack": "reporting.evidence_pack",
     "verify_pack": "reporting.pack_verify",
     "PackVerification": "reporting.pack_verify",
+    "render_drill": "reporting.drill_page",
+    "write_atomically": "reporting.render",
     "transfer_dossier": "reporting.transfer",
     "write_dossier": "reporting.transfer_write",
 }

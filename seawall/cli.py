@@ -21,6 +21,7 @@ from seawall.commands import (
     data,
     decisions,
     demo,
+    drill,
     governance,
     infra,
     monitor,
@@ -52,6 +53,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(monitor.outcomes_app, name="outcomes")
 app.add_typer(governance.app, name="inventory")
+app.add_typer(drill.app, name="drill")
 app.command("train")(train.train)
 app.command("package")(train.package)
 app.command("sign")(sign.sign)

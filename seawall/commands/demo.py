@@ -6,8 +6,8 @@ have it validated and released (signed approvals, the promotion ledger), serve t
 production alias, send a little traffic (one bad request among it), release a retrained version
 through the canary's steps without a restart, answer the supervisor's seven questions and
 verify the decision log. The
-demo keeps its own copy of the catalogue under `<home>/catalogue/`, whose onshore-hn policy
-trusts the demo key (the packaged policies trust nobody).
+demo keeps its own copy of the catalogue under `<home>/catalogue/`, whose onshore-hn and
+onshore-hcm (its DR pair) policies trust the demo key (the packaged policies trust nobody).
 """
 
 from __future__ import annotations
@@ -146,7 +146,8 @@ def _monitor(model: str, catalogue: Catalogue, home: Path) -> None:
 
 
 def _demo_catalogue(home: Path) -> Catalogue:
-    """`<home>/catalogue`: the packaged catalogue with the demo key trusted by onshore-hn only."""
+    """`<home>/catalogue`: the packaged catalogue with the demo key trusted by onshore-hn and
+    its DR pair (which serves the same bundle in `seawall drill run`)."""
     from artifacts.signing import add_signer, ensure_local_key, load_trust_policy, policy_path
 
     directory = home / "catalogue"
@@ -154,12 +155,13 @@ def _demo_catalogue(home: Path) -> Catalogue:
         shutil.copytree(PACKAGED_CATALOGUE, directory)
     catalogue = load_catalogue(directory)
     key = ensure_local_key(home)
-    policy = load_trust_policy(catalogue, ONSHORE)
-    if not any(s.fingerprint == key.fingerprint for s in policy.signers):
-        add_signer(policy_path(catalogue, ONSHORE), ONSHORE, {
-            "name": "demo-offshore-sg", "kind": "key", "fingerprint": key.fingerprint,
-            "public_key": key.public.read_text(), "purposes": ["import", "serve"],
-            "models": ["*"], "description": "the demo's local key (make demo)"})
-        console.print(f"[green]✓[/] {ONSHORE} now trusts the demo key (policy "
-                      f"{policy_path(catalogue, ONSHORE)})")
+    for region in (ONSHORE, catalogue.get(ONSHORE).dr_pair):
+        policy = load_trust_policy(catalogue, region)
+        if not any(s.fingerprint == key.fingerprint for s in policy.signers):
+            add_signer(policy_path(catalogue, region), region, {
+                "name": "demo-offshore-sg", "kind": "key", "fingerprint": key.fingerprint,
+                "public_key": key.public.read_text(), "purposes": ["import", "serve"],
+                "models": ["*"], "description": "the demo's local key (make demo)"})
+            console.print(f"[green]✓[/] {region} now trusts the demo key (policy "
+                          f"{policy_path(catalogue, region)})")
     return catalogue

@@ -29,7 +29,7 @@ ALLOWED = {
     "monitoring": {"artifacts", "artifacts.bundle", "artifacts.ledger", "regions"},
     "reporting": {"artifacts", "artifacts.bundle", "artifacts.signing", "artifacts.registry",
                   "artifacts.ledger", "monitoring", "regions"},
-    "infra": {"artifacts", "artifacts.bundle", "regions"},
+    "infra": {"artifacts", "artifacts.bundle", "artifacts.ledger", "regions"},
 }
 SUBPACKAGES = ("bundle", "signing", "factory", "registry", "ledger")
 
