@@ -80,6 +80,8 @@ def build_pack(request: PackRequest, progress=None) -> Path:
             (evidence if isinstance(piece, sources.Evidence) else gaps).append(piece)
         found = sources.checkpoint(request.checkpoints or store / "checkpoints")
         (evidence if isinstance(found, sources.Evidence) else gaps).append(found)
+        drilled = sources.drills(log, request.model, period)
+        (evidence if isinstance(drilled, sources.Evidence) else gaps).append(drilled)
     with progress.step("Transfer: what crossed the border for this model"):
         evidence.append(dossier_for_bundle(bundle, region=request.region, catalogue=catalogue))
     subject = Subject(request.model, version, request.region, str(bundle),

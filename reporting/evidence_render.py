@@ -24,7 +24,8 @@ def titles(lang: str) -> dict[str, str]:
                                    "defaults"),
             "transfer": _("Cross-border transfer record (training extract)"),
             "transfer-none": _("Cross-border transfer: none (trained onshore)"),
-            "promotion-ledger": _("Promotion ledger: transitions, approvals and refusals")}
+            "promotion-ledger": _("Promotion ledger: transitions, approvals and refusals"),
+            "dr-drills": _("DR drill reports of the period")}
 
 
 def notes(lang: str) -> dict[str, str]:
@@ -62,7 +63,8 @@ def notes(lang: str) -> dict[str, str]:
             _("seawall monitor (drift and performance monitoring, not built)"),
         "seawall monitor with observed outcomes (not built)":
             _("seawall monitor with observed outcomes (not built)"),
-        "seawall dr drill (not built)": _("seawall dr drill (not built)"),
+        "seawall drill run --from <region> --to <its DR pair> (docs/sre.md)":
+            _("seawall drill run --from <region> --to <its DR pair> (docs/sre.md)"),
         "a signed checkpoint of the decision log": _("a signed checkpoint of the decision log"),
     }
 

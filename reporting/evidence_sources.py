@@ -6,7 +6,7 @@ ledger's index) and the service's latest signed checkpoint.
 
 Each source gives `Evidence` (a file for the pack, the crosswalk rows it supports, its facts)
 or a `Gap` (the rows it would support and what would produce it). Sources that are not built
-yet (an incident register, DR drills) are gaps, never left out.
+yet (an incident register) are gaps, never left out; so is a period with no DR drill on record.
 """
 
 from __future__ import annotations
@@ -279,5 +279,38 @@ def not_yet_recorded() -> list[Gap]:
             "change ticket it names"),
         Gap(("incident-log",), "the incident log", "seawall incident (not built); rollbacks "
             "and refused promotions are in promotion-ledger.json"),
-        Gap(("dr-evidence",), "DR drill reports", "seawall dr drill (not built)"),
     ]
+
+
+DRILL_PRODUCE = "seawall drill run --from <region> --to <its DR pair> (docs/sre.md)"
+
+
+def drills(url: str, model: str, period: Period) -> Evidence | Gap:
+    """The period's DR drill reports from the ledger's store: partial when a drill missed a
+    target (the pack says which), a gap naming the command when there is none."""
+    from artifacts.drill_report import DRILL_KIND, DrillReport
+    from artifacts.ledger import open_store
+
+    try:
+        store = open_store(url, read_only=True)
+        try:
+            bodies = store.documents(DRILL_KIND, model, period.start, period.end)
+        finally:
+            store.close()
+        reports = [DrillReport.from_json(json.loads(b), source="the ledger's drill report")
+                   for b in bodies]
+    except ArtifactError as e:
+        raise ReportError(f"decision log: {e}") from None
+    if not reports:
+        return Gap(("dr-evidence",), "DR drill reports", DRILL_PRODUCE)
+    missed = [f"{r.drill_id}: {', '.join(k for k, ok in r.results().items() if not ok)}"
+              for r in reports if not r.passed]
+    facts = {"drills": len(reports), "passed": len(reports) - len(missed),
+             "worst_rto_s": max(r.figures.rto_s for r in reports),
+             "rpo_lost": sum(r.figures.rpo_lost for r in reports),
+             "failed_requests": sum(r.figures.failed_requests for r in reports),
+             "faults": sorted({r.fault for r in reports})}
+    return Evidence("dr-drills.json", "DR drill reports of the period", ("dr-evidence",),
+                    as_json([r.to_json() for r in reports]), facts,
+                    status="partial" if missed else "present",
+                    note=f"targets missed: {'; '.join(missed)}" if missed else "")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psycopg
 
-from infra.drill.errors import DrillError
+from infra.drill.errors import DrillError, DrillRefused
 
 DATABASE = "decisions"
 USER = "seawall"
@@ -171,7 +171,7 @@ class Cluster:
 
     def wait_caught_up(self, standby: str, timeout: float) -> dict:
         """Wait until `standby` streams synchronously with no replay lag; the last status.
-        `DrillError` naming the rule if it is not caught up within `timeout` seconds."""
+        `DrillRefused` naming the rule if it is not caught up within `timeout` seconds."""
         deadline = time.monotonic() + timeout
         status = None
         while True:
@@ -183,10 +183,10 @@ class Cluster:
                 seen = ("not connected" if status is None else
                         f"{status['state']}, {status['sync_state']}, replay lag "
                         f"{status['replay_lag_bytes']} bytes")
-                raise DrillError(f"the standby {standby} is not caught up with the primary "
-                                 f"{self.name} after {timeout:g} s ({seen}); rule "
-                                 "dr.standby-caught-up: a drill starts only from a synchronous "
-                                 "standby with no replay lag")
+                raise DrillRefused(f"the standby {standby} is not caught up with the primary "
+                                   f"{self.name} after {timeout:g} s ({seen}); rule "
+                                   "dr.standby-caught-up: a drill starts only from a "
+                                   "synchronous standby with no replay lag")
             time.sleep(0.1)
 
     def head(self) -> tuple[int, str] | None:

@@ -23,7 +23,7 @@ def test_help_lists_every_command_with_a_description(tmp_path):
     assert out.returncode == 0
     for command in ("train", "demo", "regions", "data", "bundle", "sign", "verify", "import",
                     "trust", "serve", "decisions", "secrets", "infra", "package", "spec",
-                    "auth", "report", "monitor", "outcomes"):
+                    "auth", "report", "monitor", "outcomes", "drill", "inventory"):
         assert command in out.stdout
 
 

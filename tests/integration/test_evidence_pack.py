@@ -123,7 +123,7 @@ def test_every_gap_is_red_and_says_what_would_produce_it(pack):
     assert len(missing) == doc["summary"]["gaps"] > 0
     assert all(row["gaps"] and row["gaps"][0]["produce"] for row in missing)
     assert html.count('<td class="missing">') == len(missing)
-    assert "seawall monitor" in html and "seawall dr drill" in html
+    assert "seawall monitor" in html and "seawall drill run" in html
 
 
 @pytest.mark.parametrize("lang", ["en", "vi"])

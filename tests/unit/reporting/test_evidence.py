@@ -18,7 +18,7 @@ SUBJECT = Subject("m", "1", "onshore-hn", "/b", "0" * 64)
 EVIDENCE = [Evidence("card.json", "card", ("development-documentation", "tiering"), b"{}"),
             Evidence("log.json", "log", ("override-log",), b"[]", status="partial", note="n"),
             Evidence("bad.json", "verification", ("tiering",), b"x", status="failed")]
-GAPS = [Gap(("dr-evidence",), "DR drill reports", "seawall dr drill (not built)")]
+GAPS = [Gap(("dr-evidence",), "DR drill reports", "seawall drill run")]
 
 
 def pack(label: str, irb: bool = False) -> dict:
@@ -43,7 +43,7 @@ def test_statuses_are_the_worst_of_their_evidence_and_gaps_are_missing():
     assert rows["override-log"]["status"] == "partial" and rows["override-log"]["notes"] == ["n"]
     assert rows["development-documentation"]["status"] == "present"
     assert rows["dr-evidence"]["status"] == "missing"
-    assert rows["dr-evidence"]["gaps"][0]["produce"] == "seawall dr drill (not built)"
+    assert rows["dr-evidence"]["gaps"][0]["produce"] == "seawall drill run"
 
 
 def test_sr_11_7_before_its_replacement_and_sr_26_2_after():
