@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.seawall-installed
 
-.PHONY: demo test test-fast bench lock clean venv catalogs
+.PHONY: demo test test-fast bench lock clean venv catalogs crd-models
 
 venv: $(STAMP)
 
@@ -24,16 +24,29 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 
 catalogs: $(CATALOGS)
 
+# CloudNativePG's published schemas (npm, pinned by infra/crd-models/package-lock.json), which
+# `seawall infra render` checks the decision log's Cluster against. Without npm the check is
+# reported as not run (and its test skipped with that reason); .ci/run installs Node.js.
+CRD_MODELS := infra/crd-models
+CRD_STAMP  := $(CRD_MODELS)/node_modules/.seawall-installed
+
+crd-models:
+	@if ! command -v npm >/dev/null; then \
+	  echo "npm not found: the CloudNativePG schema checks are skipped (apt-get install nodejs npm)"; \
+	elif [ ! -f $(CRD_STAMP) ] || [ $(CRD_MODELS)/package-lock.json -nt $(CRD_STAMP) ]; then \
+	  npm ci --prefix $(CRD_MODELS) --no-audit --no-fund --loglevel=error && touch $(CRD_STAMP); \
+	fi
+
 demo: $(STAMP) $(CATALOGS)
 	$(BIN)/seawall demo
 
 # The whole suite on every core (pytest-xdist; a file's tests share a worker and its fixtures).
-test: $(STAMP) $(CATALOGS)
+test: $(STAMP) $(CATALOGS) crd-models
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The inner loop: unit, integration and adversarial tests, without the slow cases and without
 # the e2e CLI runs.
-test-fast: $(STAMP) $(CATALOGS)
+test-fast: $(STAMP) $(CATALOGS) crd-models
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow and not e2e"
 
 bench: $(STAMP)

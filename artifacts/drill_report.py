@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from artifacts.documents import Document
+from artifacts.documents import Document, DocumentError
 
 DRILL_KIND = "drill_report"  # the ledger's document kind
 TARGETS = {"rto_s": 2.0, "rpo_lost": 0, "failed_requests": 0}
@@ -98,6 +98,11 @@ class DrillReport(Document):
     series: list[Bin] = field(default_factory=list)
     topology: dict[str, str] = field(default_factory=dict)
     regulation: list[list[str]] = field(default_factory=lambda: [list(r) for r in REGULATION])
+
+    def __post_init__(self) -> None:
+        missing = sorted(TARGETS.keys() - self.targets.keys())
+        if missing:
+            raise DocumentError(f"drill report: field 'targets' lacks {', '.join(missing)}")
 
     def results(self) -> dict[str, bool]:
         """Each target: met or not."""

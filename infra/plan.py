@@ -8,6 +8,7 @@ state. Nothing is created anywhere; a real `pulumi up` sends the same inputs to 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -49,9 +50,17 @@ class Plan:
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Echo every resource's inputs as its state, so the monitor records what was asked for."""
+    """Echo every resource's inputs as its state, so the monitor records what was asked for; a
+    StackReference reads the outputs of the referenced stack as planned (`references`)."""
+
+    def __init__(self, references: dict[str, dict[str, Any]] | None = None) -> None:
+        self.references = references or {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        if args.typ == "pulumi:pulumi:StackReference":
+            name = args.inputs.get("name", args.name)
+            return name, {"name": name, "outputs": self.references.get(name, {}),
+                          "secretOutputNames": []}
         return f"{args.name}-id", args.inputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
@@ -59,8 +68,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 def plan_stack(config: StackConfig) -> Plan:
-    """Run `build_stack(config)` under mocks for the stack named after the region."""
-    monitor = MockMonitor(RecordingMocks())
+    """Run `build_stack(config)` under mocks for the stack named after the region. A DR
+    replica's StackReference reads the primary's outputs: its stack file beside this one,
+    planned first, exactly as it would be deployed."""
+    references = {}
+    db = config.decision_log
+    if db is not None and db.replica:
+        from infra.rendering import load_stack
+
+        stack = db.primary_stack.rsplit("/", 1)[-1]
+        primary = load_stack(stack, Path(config.source).resolve().parent)
+        references[db.primary_stack] = plan_stack(primary).outputs
+    monitor = MockMonitor(RecordingMocks(references))
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=config.region.name,
                              preview=False, monitor=monitor)
     plan = Plan(stack=config.region.name)

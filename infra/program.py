@@ -12,6 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
+from infra.decision_log_db import Pair, cluster_name
 from infra.serving_tier import ServingTier, ServingTierArgs
 from infra.stack_config import LIST_KEYS, NAMESPACE, PLAIN_KEYS, StackConfig, parse_stack_config
 from infra.training_tier import TrainingTier, TrainingTierArgs
@@ -36,8 +37,12 @@ def build_stack(config: StackConfig, kubeconfig: pulumi.Input[str]) -> dict[str,
     secrets = vault.Provider("vault", address=config.vault_address)
     on_cluster = pulumi.ResourceOptions(providers={"kubernetes": cluster})
     if config.tier is Tier.SERVING:
-        tier = ServingTier(config.region.name, ServingTierArgs(config=config), on_cluster)
-        outputs = {"bundleDigest": tier.bundle_digest}
+        tier = ServingTier(config.region.name, ServingTierArgs(config=config, pair=_pair(config)),
+                           on_cluster)
+        outputs = {"bundleDigest": tier.bundle_digest,
+                   "decisionLogEndpoint": pulumi.Output.from_input(config.decision_log.endpoint),
+                   "decisionLogCluster": pulumi.Output.from_input(
+                       cluster_name(config.region.name))}
     else:
         tier = TrainingTier(config.region.name, TrainingTierArgs(config=config), on_cluster)
         outputs = {"trackingUri": tier.endpoint}
@@ -46,8 +51,20 @@ def build_stack(config: StackConfig, kubeconfig: pulumi.Input[str]) -> dict[str,
         service_account=tier.service_account), pulumi.ResourceOptions(providers={"vault": secrets}))
     return {"region": pulumi.Output.from_input(config.region.name),
             "residency": pulumi.Output.from_input(config.region.residency.value),
+            "jurisdiction": pulumi.Output.from_input(config.region.jurisdiction),
             "namespace": tier.namespace, "serviceEndpoint": tier.endpoint,
             "vaultRole": access.role, **outputs}
+
+
+def _pair(config: StackConfig) -> Pair:
+    """The DR pair's decision-log cluster: in a replica, read from the primary's stack outputs
+    through a StackReference; in the primary, its pair from the catalogue and its config."""
+    db = config.decision_log
+    if db.replica:
+        primary = pulumi.StackReference(db.primary_stack)
+        return Pair(primary.get_output("region"), primary.get_output("jurisdiction"),
+                    primary.get_output("decisionLogEndpoint"))
+    return Pair(config.region.dr_pair, db.pair_jurisdiction, db.pair_endpoint)
 
 
 def run() -> None:

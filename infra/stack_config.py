@@ -31,14 +31,19 @@ SHA256_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 BUNDLE_URI = re.compile(r"^pvc://(?P<claim>[a-z0-9]([-a-z0-9]*[a-z0-9])?)/(?P<path>[^\s]+)$")
 
 _CANARY_KEYS = ("canaryBundleUri", "canaryBundleDigest", "canaryReplicas")
+_DB_KEYS = ("decisionLogImage", "decisionLogEndpoint", "decisionLogInstances",
+            "decisionLogStorage", "drPrimaryStack", "drPairEndpoint")
+STORAGE_SIZE = re.compile(r"^[1-9][0-9]*(Mi|Gi|Ti)$")
+STACK_REF = re.compile(r"^(?:[A-Za-z0-9_.-]+/){0,2}(?P<stack>[A-Za-z0-9_.-]+)$")
+HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _AUTH_KEYS = ("jwtIssuer", "jwtAudience", "mtls")
 _ONSHORE_KEYS = ("image", "bundleUri", "bundleDigest", "vaultAddress", "vaultCidr",
-                 "artifactStoreCidr", "dataClasses")
+                 "artifactStoreCidr", "dataClasses", "decisionLogImage", "decisionLogEndpoint")
 _OFFSHORE_KEYS = ("image", "vaultAddress", "vaultCidr", "artifactStoreCidr",
                   "dataClasses")
 _KNOWN = frozenset(_ONSHORE_KEYS + _OFFSHORE_KEYS + (
     "region", "kubeconfig", "vaultAuthMount", "replicas", "maxReplicas", "monitoringFiles")
-    + _CANARY_KEYS + _AUTH_KEYS)
+    + _CANARY_KEYS + _AUTH_KEYS + _DB_KEYS)
 LIST_KEYS = frozenset({"dataClasses"})
 #: Keys `parse_stack_config` reads (the kubeconfig is the provider's, read as a secret).
 PLAIN_KEYS = _KNOWN - {"kubeconfig"}
@@ -74,6 +79,25 @@ class ClientAuth:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DecisionLogDb:
+    """The decision log's PostgreSQL cluster (CloudNativePG) in a serving region. The primary
+    region's cluster replicates synchronously to its DR pair's replica cluster, which follows it
+    through a StackReference to the primary's stack (`primary_stack`)."""
+
+    image: str  # the PostgreSQL operand image, by digest
+    endpoint: str  # the host name the DR pair's cluster reaches this one at
+    instances: int = 3
+    storage: str = "20Gi"
+    primary_stack: str | None = None  # set in the DR region: the primary's stack
+    pair_endpoint: str | None = None  # set in the primary region: its DR pair's host name
+    pair_jurisdiction: str = ""  # the DR pair's, from the catalogue
+
+    @property
+    def replica(self) -> bool:
+        return self.primary_stack is not None
+
+
+@dataclass(frozen=True, kw_only=True)
 class StackConfig:
     """Everything the program needs for one region's stack."""
 
@@ -91,6 +115,7 @@ class StackConfig:
     bundle: BundleRef | None = None
     canary: CanaryConfig | None = None
     auth: ClientAuth | None = None  # required for a serving stack
+    decision_log: DecisionLogDb | None = None  # required for a serving stack
     replicas: int = 2
     max_replicas: int = 6
     # the plan's rendered rules, routes and dashboard (`seawall monitor rules --out DIR`);
@@ -122,7 +147,7 @@ def parse_stack_config(values: Mapping[str, Any], *, source: str,
                                f"stack (missing: {', '.join(missing)})")
     if not onshore:
         for key in ("bundleUri", "bundleDigest", "monitoringFiles", *_CANARY_KEYS,
-                    *_AUTH_KEYS):
+                    *_AUTH_KEYS, *_DB_KEYS):
             if key in values:
                 raise StackConfigError(source, key, f"region '{region.name}' is "
                                        f"{region.residency.value} and may not serve: a serving "
@@ -150,7 +175,8 @@ def parse_stack_config(values: Mapping[str, Any], *, source: str,
         canary = reader.canary()
         files = reader.text("monitoringFiles") if "monitoringFiles" in values else None
         return replace(config, bundle=reader.bundle("bundleUri", "bundleDigest"), canary=canary,
-                       auth=reader.client_auth(), monitoring_files=files)
+                       auth=reader.client_auth(), monitoring_files=files,
+                       decision_log=reader.decision_log(region, catalogue))
     return config
 
 
@@ -245,6 +271,39 @@ class _Reader:
                 raise self._fail("dataClasses", f"unknown data class {item!r} (known: "
                                  f"{', '.join(known)})")
         return frozenset(known[item] for item in value)
+
+    def decision_log(self, region: Region, catalogue: Catalogue) -> DecisionLogDb:
+        storage = self.text("decisionLogStorage", "20Gi")
+        if not STORAGE_SIZE.match(storage):
+            raise self._fail("decisionLogStorage", f"must be a size like 20Gi, got '{storage}'")
+        endpoint, pair_endpoint = self.host("decisionLogEndpoint"), None
+        primary = self.text("drPrimaryStack") if "drPrimaryStack" in self.values else None
+        if primary is None:
+            pair_endpoint = self.host("drPairEndpoint")
+        elif "drPairEndpoint" in self.values:
+            raise self._fail("drPairEndpoint", "a DR replica reads its primary's endpoint from "
+                             "the primary's stack (drPrimaryStack), not from its own config")
+        if primary is not None:
+            match = STACK_REF.match(primary)
+            if match is None:
+                raise self._fail("drPrimaryStack", f"must be a stack name "
+                                 f"([<org>/]<project>/<stack>), got '{primary}'")
+            if match["stack"] != region.dr_pair:
+                raise self._fail("drPrimaryStack", f"names stack '{match['stack']}', but "
+                                 f"{region.name}'s DR pair in the catalogue is "
+                                 f"'{region.dr_pair}'; a replica follows only its pair (stacks "
+                                 "are named after regions)")
+        return DecisionLogDb(image=self.image("decisionLogImage"), endpoint=endpoint,
+                             instances=self.count("decisionLogInstances", 3, low=1),
+                             storage=storage, primary_stack=primary,
+                             pair_endpoint=pair_endpoint,
+                             pair_jurisdiction=catalogue.get(region.dr_pair).jurisdiction)
+
+    def host(self, key: str) -> str:
+        host = self.text(key)
+        if not HOST.match(host):
+            raise self._fail(key, f"must be a host name, got '{host}'")
+        return host
 
     def canary(self) -> CanaryConfig | None:
         if not any(k in self.values for k in _CANARY_KEYS):

@@ -5,9 +5,9 @@ standby's catch-up once it exists, by `Cluster.wait_caught_up`.)"""
 
 from __future__ import annotations
 
-from regions import Catalogue, Tier
 from infra.drill.errors import DrillRefused
 from infra.drill.topology import missing_tools
+from regions import Catalogue, Tier
 
 
 def check_pair(catalogue: Catalogue, primary: str, dr: str) -> None:

@@ -31,6 +31,7 @@ from infra.policies._resources import (
     region_of,
     stack_of,
 )
+from infra.policies.dr import decision_log_db_onshore
 from regions import PERSONAL_DATA_CLASSES, Tier
 
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
@@ -243,6 +244,7 @@ POLICIES = [
     _resource("serving-authenticates-clients", serving_authenticates_clients),
     _resource("no-egress-across-border", no_egress_across_border),
     _resource("no-plain-secrets", no_plain_secrets),
+    _resource("decision-log-db-onshore", decision_log_db_onshore),
     StackValidationPolicy(name="namespaces-default-deny",
                           description=namespaces_default_deny.__doc__.splitlines()[0],
                           validate=namespaces_default_deny,

@@ -37,13 +37,13 @@ def _summary(plan: Plan, checks: list[SchemaCheck]) -> None:
     from infra import KUBERNETES_VERSION
 
     valid = sum(c.checked for c in checks)
-    custom = sorted({c.kind for c in checks if not c.checked})
     line = (f"[green]✓[/] stack {plan.stack}: {len(plan.resources)} resources planned under "
             f"Pulumi mocks; {valid} Kubernetes objects valid against the {KUBERNETES_VERSION} "
-            "schemas (strict)")
-    if custom:
-        line += f"; {', '.join(custom)} are custom resources with no bundled schema"
+            "schemas (strict) and CloudNativePG's published schemas")
     console.print(line, soft_wrap=True)
+    for why in sorted({c.why for c in checks if not c.checked}):
+        kinds = sorted({c.kind for c in checks if not c.checked and c.why == why})
+        console.print(f"  [yellow]not checked[/]: {', '.join(kinds)}: {why}", soft_wrap=True)
     console.print("[green]✓[/] policy pack infra/policies: no violations")
     for name, value in sorted(plan.outputs.items()):
         console.print(f"  output {name}: {value}", soft_wrap=True)

@@ -13,6 +13,8 @@ from pathlib import Path
 import kubernetes_validate
 import yaml
 
+from infra.crd_check import check_custom, unavailable
+
 SEAWALL = [sys.executable, "-m", "seawall"]
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -33,9 +35,12 @@ def test_render_writes_schema_valid_manifests_for_review(tmp_path):
     assert files[0] == "01-namespace-seawall-serving.yaml"
     kinds = [yaml.safe_load((out / f).read_text())["kind"] for f in files]
     assert kinds.count("Deployment") == 2 and "NetworkPolicy" in kinds
+    assert "Cluster" in kinds  # the decision log's database (CloudNativePG)
     for name in files:
         obj = yaml.safe_load((out / name).read_text())
-        if obj["apiVersion"] != "monitoring.coreos.com/v1":
+        if obj["apiVersion"] == "postgresql.cnpg.io/v1":
+            assert check_custom([obj]) in ([None], unavailable())
+        elif obj["apiVersion"] != "monitoring.coreos.com/v1":
             kubernetes_validate.validate(obj, "1.30", strict=True)
     assert (out / "vault-policy-seawall-onshore-hn-serving-read.hcl").is_file()
     again = run("infra", "render", "--stack", "onshore-hn", "--out", str(out), cwd=PROJECT)

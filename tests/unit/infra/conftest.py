@@ -21,7 +21,9 @@ def onshore_values() -> dict:
             "bundleUri": "pvc://seawall-bundles/uci/1.0.0", "bundleDigest": DIGEST,
             "vaultAddress": "https://vault.hn.example.vn:8200", "vaultCidr": "10.10.250.0/28",
             "artifactStoreCidr": "10.10.251.0/24", "dataClasses": ["pii", "anonymous"],
-            "jwtIssuer": "https://idp.example.vn/realms/credit"}
+            "jwtIssuer": "https://idp.example.vn/realms/credit",
+            "decisionLogImage": f"ghcr.io/cloudnative-pg/postgresql@{DIGEST}",
+            "decisionLogEndpoint": "pg.hn.example.vn", "drPairEndpoint": "pg.hcm.example.vn"}
 
 
 @pytest.fixture(scope="session")

@@ -186,7 +186,7 @@ def test_namespaces_default_deny(plans):
 
 def test_every_policy_is_mandatory_and_documented():
     from pulumi_policy import EnforcementLevel
-    assert len(residency.POLICIES) == 9
+    assert len(residency.POLICIES) == 10
     for policy in residency.POLICIES:
         assert policy.enforcement_level is EnforcementLevel.MANDATORY
         assert policy.description

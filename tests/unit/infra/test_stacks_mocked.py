@@ -15,6 +15,7 @@ from infra_values import PROJECT, STACKS
 from pulumi.runtime.mocks import MockMonitor
 
 from infra import check_schemas, parse_stack_config, plan_stack, read_stack_file
+from infra.decision_log_db import Pair
 from infra.plan import RecordingMocks
 from infra.serving_tier import ServingTier, ServingTierArgs
 from regions import ResidencyError
@@ -40,7 +41,7 @@ def test_onshore_graph_has_the_serving_tier_and_its_vault_access(plans):
              ["seawall:serving:ServingTier"]}
     assert kinds == {"Namespace", "ServiceAccount", "ConfigMap", "Deployment", "CronJob",
                      "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget",
-                     "NetworkPolicy", "ServiceMonitor", "PrometheusRule"}
+                     "NetworkPolicy", "ServiceMonitor", "PrometheusRule", "Cluster"}
     assert sorted(r.name for r in _deployments(plan)) == ["canary", "deployment"]
     vault = {r.type for r in plan.resources if r.parents[-1:] == ["seawall:vault:VaultAccess"]}
     assert vault == {"vault:index/mount:Mount", "vault:index/policy:Policy",
@@ -167,7 +168,8 @@ def test_a_serving_tier_cannot_be_planned_offshore(catalogue, onshore_values):
     config = parse_stack_config(onshore_values, source="s", catalogue=catalogue)
     offshore = type(config)(**{**config.__dict__, "region": catalogue.get("offshore-sg")})
     with pytest.raises(ResidencyError, match="does not allow the serving tier"):
-        ServingTier("sneaky", ServingTierArgs(config=offshore))
+        ServingTier("sneaky", ServingTierArgs(config=offshore,
+                                              pair=Pair("onshore-hcm", "VN", "pg.example.vn")))
 
 
 @pytest.mark.parametrize("stack", STACKS)
