@@ -8,8 +8,9 @@ Public API (stable)::
     plan = plan_stack(config)                        # the program under Pulumi's mocks
     render("onshore-hn", Path("manifests/hn"))       # schema-checked YAML for review
 
-`pulumi up` runs `infra/__main__.py`; the policy pack is `infra/policies/`. `infra` imports
-`regions` only.
+`pulumi up` runs `infra/__main__.py`; the policy pack is `infra/policies/`; the DR drill is
+`infra.drill`. `infra` imports `regions` and artifacts' documents (the drill also reads the
+ledger).
 """
 
 from infra.errors import InfraError, StackConfigError
