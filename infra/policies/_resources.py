@@ -7,7 +7,7 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from regions import Catalogue, Region, cross_border_ranges, load_catalogue
+from regions import Catalogue, Region, Tier, cross_border_ranges, load_catalogue
 
 SERVING_COMPONENT = "seawall:serving:ServingTier"
 _POD_TEMPLATE_PATHS = {
@@ -32,6 +32,15 @@ def stack_of(urn: str) -> str:
 def region_of(urn: str) -> Region | None:
     """The region a stack deploys to: stacks are named after regions. None if it is not one."""
     return catalogue().regions.get(stack_of(urn))
+
+
+def outside_onshore_serving(urn: str) -> str | None:
+    """Where a resource's stack is, when that is not an onshore region with the serving tier
+    (a region's name, or the stack's); None when it is one."""
+    region = region_of(urn)
+    if region is not None and region.onshore and region.allows_tier(Tier.SERVING):
+        return None
+    return region.name if region else f"stack '{stack_of(urn)}'"
 
 
 def labels(props: Mapping[str, Any]) -> Mapping[str, str]:

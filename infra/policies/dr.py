@@ -16,8 +16,13 @@ import re
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from infra.policies._resources import annotations, catalogue, forbidden_ranges, region_of, stack_of
-from regions import Tier
+from infra.policies._resources import (
+    annotations,
+    catalogue,
+    forbidden_ranges,
+    outside_onshore_serving,
+    region_of,
+)
 
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 PAIR_REGION = "seawall.io/dr-pair-region"  # as infra.decision_log_db writes them
@@ -37,12 +42,12 @@ def decision_log_db_onshore(args: ResourceValidationArgs, report: ReportViolatio
     """
     if not _is_cluster(args):
         return
-    region = region_of(args.urn)
-    if region is None or not (region.onshore and region.allows_tier(Tier.SERVING)):
-        where = region.name if region else f"stack '{stack_of(args.urn)}'"
+    where = outside_onshore_serving(args.urn)
+    if where is not None:
         report(f"{args.name}: a decision-log database in {where}; it holds personal data and "
                "runs only in onshore regions with the serving tier")
         return
+    region = region_of(args.urn)
     notes = annotations(args.props)
     pair_name, jurisdiction = notes.get(PAIR_REGION), notes.get(PAIR_JURISDICTION)
     pair = catalogue().regions.get(pair_name or "")

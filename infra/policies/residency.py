@@ -27,6 +27,7 @@ from infra.policies._resources import (
     forbidden_ranges,
     is_serving,
     kind_of,
+    outside_onshore_serving,
     pod_spec,
     region_of,
     stack_of,
@@ -72,9 +73,8 @@ def monitoring_only_onshore(args: ResourceValidationArgs, report: ReportViolatio
     if not any(part in ("monitor", "outcomes") and "seawall" in " ".join(cmd[:i])
                for cmd in commands for i, part in enumerate(cmd)):
         return
-    region = region_of(args.urn)
-    if region is None or not (region.onshore and region.allows_tier(Tier.SERVING)):
-        where = region.name if region else f"stack '{stack_of(args.urn)}'"
+    where = outside_onshore_serving(args.urn)
+    if where is not None:
         report(f"{args.name}: runs the drift monitor in {where}; monitoring reads scored rows "
                "and outcomes, so it runs only in onshore regions with the serving tier")
 

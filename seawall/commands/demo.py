@@ -97,6 +97,11 @@ def demo(home: HomeOption = DEFAULT_HOME) -> None:
     _model_card(imported.bundle, copy, home)
     _evidence_pack(imported.model_name, catalogue, home)
     _monitor(imported.model_name, catalogue, home)
+    pair = catalogue.get(ONSHORE).dr_pair
+    console.rule(f"For the SRE: a DR drill from {ONSHORE} to {pair} (not run by the demo)")
+    console.print(f"  seawall drill run --from {ONSHORE} --to {pair} --bundle {imported.bundle} "
+                  f"--catalogue {catalogue.directory} --failback   (docs/sre.md; needs haproxy "
+                  "and postgresql)", soft_wrap=True)
 
 
 def _model_card(bundle: Path, verification, home: Path) -> None:
