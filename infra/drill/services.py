@@ -57,13 +57,14 @@ class RegionService:
             try:
                 ready = httpx.get(f"{self.url}/ready", timeout=2)
                 body = ready.json()
-                verified = bool(body.get("models")) and not any(
-                    not r.startswith("decision log") for r in body.get("reasons", []))
-                if ready.status_code == 200 or (self.standby and verified):
+                reasons = body.get("reasons", [])
+                verified = bool(body.get("models"))
+                if ready.status_code == 200 or (self.standby and verified and all(
+                        r.startswith("decision log") for r in reasons)):
                     return httpx.get(f"{self.url}/version", timeout=2).json()
-                if not self.standby and body.get("models") == [] and body.get("reasons"):
-                    if not any(r.startswith("starting") for r in body["reasons"]):
-                        raise DrillError(f"{self.region}: not ready: {body['reasons']}")
+                if not verified and reasons and not any(r.startswith("starting")
+                                                        for r in reasons):
+                    raise DrillError(f"{self.region}: not ready: {'; '.join(reasons)}")
             except (httpx.TransportError, ValueError):
                 pass
             time.sleep(0.1)

@@ -129,3 +129,15 @@ def test_a_dr_region_that_does_not_trust_the_signer_is_refused_before_anything_s
     assert "onshore-hcm's trust policy refuses" in done.stderr
     assert "rule dr.trusted-signer" in done.stderr and "Traceback" not in done.stderr
     assert set(Path(tempfile.gettempdir()).glob("seawall-drill-*")) == before
+
+
+def test_an_alias_a_region_does_not_hold_is_refused_before_anything_starts(serving, trusted,
+                                                                          tmp_path):
+    """--alias serves each region's own registry: a region without the model is one line."""
+    before = set(Path(tempfile.gettempdir()).glob("seawall-drill-*"))
+    done = run("drill", "run", "--from", "onshore-hn", "--to", "onshore-hcm", "--alias",
+               "production", "--catalogue", str(trusted), "--home", str(tmp_path / "h"),
+               cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "error:" in done.stderr and len(done.stderr.strip().splitlines()) <= 3
+    assert set(Path(tempfile.gettempdir()).glob("seawall-drill-*")) == before
