@@ -18,9 +18,11 @@ def render_drill(doc: dict, lang: str) -> str:
     fig, targets = report.figures, report.targets
     met = report.results()
     yes, no = gettext("met"), gettext("missed")
+    chain = gettext("%(records)s records, head %(head)s") % {
+        "records": f.count(fig.chain_records), "head": fig.head_at_failover}
     rows = [
-        (gettext("Detection: fault to the primary declared down"), f"{f.number(fig.detection_s, 3)} s",
-         "–", None),
+        (gettext("Detection: fault to the primary declared down"),
+         f"{f.number(fig.detection_s, 3)} s", "–", None),
         (gettext("Promotion of the standby database"), f"{f.number(fig.promote_s, 3)} s", "–",
          None),
         (gettext("RTO: fault to the first answer from the DR region"),
@@ -33,10 +35,10 @@ def render_drill(doc: dict, lang: str) -> str:
          None),
         (gettext("Retries answered from the decision log"), f.count(fig.replayed_requests), "–",
          None),
-        (gettext("Request ids logged twice"), f.count(fig.logged_twice), "0", fig.logged_twice == 0),
+        (gettext("Request ids logged twice"), f.count(fig.logged_twice), "0",
+         fig.logged_twice == 0),
         (gettext("DR log's hash chain verifies and continues the primary's head"),
-         f"{f.count(fig.chain_records)} {gettext('records')}, "
-         f"{gettext('head')} {fig.head_at_failover}", gettext("intact, linked"),
+         chain, gettext("intact, linked"),
          fig.chain_intact and fig.continues_chain),
     ]
     figures = [{"what": w, "value": v, "target": t,
