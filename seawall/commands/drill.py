@@ -3,7 +3,9 @@ the figures measured, the report rendered and appended to both regions' ledgers.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -88,7 +90,7 @@ def run(
             reports.append(run_one(topo, to_region, from_region, plan, direction="failback",
                                    checks=back, progress=progress))
     target = out or home / "reports" / "drills"
-    written = [_record(r, target, home, cat) for r in reports]
+    written = [_record(r, target, home) for r in reports]
     if json_out:
         docs = [r.to_json() for r in reports]
         console.print_json(json.dumps(docs[0] if len(docs) == 1 else docs))
@@ -123,16 +125,12 @@ def _trust(bundle: Path, cat, region: str, role: str):
                            f"({'; '.join(report.failures()[:2])}); rule dr.trusted-signer: "
                            "both regions must verify the bundle before a drill starts")
     manifest = (Path(bundle) / "manifest.json").read_bytes()
-    import hashlib
-
     return RegionCheck(region=region, role=role, passed=True, trust_policy=report.trust_policy,
                        signer=report.signer.claimed, trusted_as=report.signer.trusted_as,
                        bundle_digest=f"sha256:{hashlib.sha256(manifest).hexdigest()}")
 
 
 def _role(check, role: str):
-    from dataclasses import replace
-
     return replace(check, role=role)
 
 
@@ -141,7 +139,7 @@ def _rows(bundle: Path) -> list[dict]:
     return [dict(zip(golden["columns"], row)) for row in golden["rows"]]
 
 
-def _record(report, target: Path, home: Path, cat) -> list[Path]:
+def _record(report, target: Path, home: Path) -> list[Path]:
     """Append the report to both regions' ledgers, then write its JSON and HTML."""
     from artifacts.drill_report import DRILL_KIND
     from artifacts.ledger import open_store
