@@ -31,6 +31,7 @@ from service.follower import Follower, Source
 from service.log_writer import DecisionWriter
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContext
+from service.oip_routes import oip_routes
 from service.openapi import (
     Ready,
     Unavailable,
@@ -175,8 +176,8 @@ def create_app(settings: ServiceSettings, source: Source | None = None) -> FastA
         models: ModelSet = state["models"]
         if not models.ready:
             return 503, {"error": "not_ready", "reasons": models.failures}
-        _, parser, scorer = state["serving"]  # one set for the whole request, even mid-swap
-        rid = scope["state"]["request_id"]
+        serving = state["serving"]  # one set for the whole request, even mid-swap
+        parser = serving[1]
         wrong_type = scoring_routes.content_type(scope)
         if wrong_type is not None:
             metrics.count_violations([wrong_type], parser.known_fields)
@@ -193,6 +194,14 @@ def create_app(settings: ServiceSettings, source: Source | None = None) -> FastA
         except ContractViolation as e:
             metrics.count_violations(e.violations, parser.known_fields)
             return 422, e.to_dict()
+        return await answer(serving, endpoint, batch, scope, top_n)
+
+    async def answer(serving: tuple, endpoint: Endpoint, batch, scope: dict,
+                     top_n: int | None = None) -> tuple[int, dict]:
+        """Score a checked batch with `serving` (one set for the whole request), log its
+        decisions and give the answer; a retry of a logged request id gets the logged one."""
+        models, _, scorer = serving
+        rid = scope["state"]["request_id"]
         scored = scorer.decide(endpoint, batch, rid, top_n, scope["state"].get("caller"))
         key = rid if scope["state"].get("request_id_given") else None  # a retry is idempotent
         try:
@@ -222,11 +231,7 @@ def create_app(settings: ServiceSettings, source: Source | None = None) -> FastA
              "committing", response_model=Ready, responses={503: {"model": Ready}})
     async def ready() -> Response:
         models: ModelSet = state["models"]
-        reasons = list(models.failures)
-        writer: DecisionWriter | None = state.get("writer")
-        problem = await writer.probe() if writer is not None and models.ready else None
-        if problem is not None:
-            reasons.append(f"decision log: {problem}")
+        reasons = await not_ready()
         body = {"ready": not reasons, "region": settings.region, "reasons": reasons,
                 "auth": auth_mode, "models": [m.identity() for m in models.served()]}
         if models.served() and not models.served()[0].approved:
@@ -237,6 +242,18 @@ def create_app(settings: ServiceSettings, source: Source | None = None) -> FastA
             body["following"] = {"alias": settings.follow_alias, "ledger_head": follower.head,
                                  "swaps": follower.swaps, "problem": follower.problem}
         return _json(body, 503 if reasons else 200)
+
+    async def not_ready() -> list[str]:
+        """Why the service may not score now ([] when it may)."""
+        models: ModelSet = state["models"]
+        reasons = list(models.failures)
+        writer: DecisionWriter | None = state.get("writer")
+        problem = await writer.probe() if writer is not None and models.ready else None
+        if problem is not None:
+            reasons.append(f"decision log: {problem}")
+        return reasons
+
+    app.router.routes.extend(oip_routes(lambda: state, not_ready, answer, metrics))
 
     @app.get("/version", summary="Model id, version, bundle digest and signer identity",
              response_model=Version, responses={503: {"model": Unavailable}})

@@ -33,7 +33,9 @@ SCOPES = {"/predict": "seawall:predict", "/score": "seawall:score",
           "/explain": "seawall:explain", "/metrics": "seawall:metrics"}
 READ_SCOPE = "seawall:read"
 assert set(ALL_SCOPES) == {*SCOPES.values(), READ_SCOPE}
-OPEN_PATHS = frozenset({"/health", "/ready", "/checkpoint"})
+OPEN_PATHS = frozenset({"/health", "/ready", "/checkpoint", "/v2/health/live",
+                        "/v2/health/ready"})
+PREDICT_SCOPE = SCOPES["/predict"]  # the Open Inference Protocol's infer is a /predict
 ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
               "EdDSA")
 _CACHE_MAX = 10_000  # validated tokens kept until they expire (a signature check per request
@@ -139,7 +141,8 @@ class AuthPolicy:
                 caller = Caller(f"{caller.identity} mtls:{certificate}", caller.scopes)
         else:
             caller = Caller(f"mtls:{certificate}", self.mtls_scopes)
-        needed = SCOPES.get(path, READ_SCOPE)
+        needed = SCOPES.get(path) or (PREDICT_SCOPE if path.startswith("/v2/models/")
+                                      and path.endswith("/infer") else READ_SCOPE)
         if needed not in caller.scopes:
             raise Refused(403, "insufficient_scope", f"{caller.identity} lacks the scope "
                           f"{needed} that {path} needs", scope=needed)

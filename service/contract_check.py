@@ -98,6 +98,13 @@ class RequestParser:
         rows, ids = self._envelope(body, problems)
         if rows is None:
             raise ContractViolation(problems, self.contract.version)
+        return self.check(rows, ids)
+
+    def check(self, rows: list, ids: list[str | None]) -> Batch:
+        """Rows (objects of named fields, or arrays in contract order) and their application
+        ids, checked exactly as a JSON body's rows are; `ContractViolation` lists every
+        problem. For the other encodings of a request (the Open Inference Protocol's tensors)."""
+        problems: list[FieldViolation] = []
         matrix = [self._row(i, r, problems) for i, r in enumerate(rows)]
         columns = list(zip(*matrix))
         numeric = self._check_numeric(columns, problems)
