@@ -27,6 +27,7 @@ from seawall.commands import (
     monitor,
     regions,
     report,
+    score_batch,
     secrets,
     serve,
     sign,
@@ -60,6 +61,7 @@ app.command("sign")(sign.sign)
 app.command("verify")(verify.verify)
 app.command("import")(verify.import_)
 app.command("serve")(serve.serve)
+app.command("score-batch")(score_batch.score_batch)
 app.command("approve")(governance.approve)
 app.command("promote")(governance.promote)
 app.command("demo")(demo.demo)
