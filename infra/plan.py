@@ -7,6 +7,7 @@ state. Nothing is created anywhere; a real `pulumi up` sends the same inputs to 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,7 @@ def plan_stack(config: StackConfig) -> Plan:
         stack = db.primary_stack.rsplit("/", 1)[-1]
         primary = load_stack(stack, Path(config.source).resolve().parent)
         references[db.primary_stack] = plan_stack(primary).outputs
+    _ensure_event_loop()
     monitor = MockMonitor(RecordingMocks(references))
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=config.region.name,
                              preview=False, monitor=monitor)
@@ -94,6 +96,15 @@ def plan_stack(config: StackConfig) -> Plan:
         plan.resources.append(PlannedResource(urn=urn, type=type_, name=urn.split("::")[-1],
                                               props=_whole_numbers(registration.state)))
     return plan
+
+
+def _ensure_event_loop() -> None:
+    """Pulumi's mocks register resources on the thread's current event loop; after an
+    `asyncio.run` elsewhere in the process (a test, a command) there is none, so set one."""
+    try:
+        asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 def _whole_numbers(value: Any) -> Any:
