@@ -187,27 +187,29 @@ class _Output:
 
     def write(self, numbers: list[int], ids: list, results: list[dict]) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        table = pa.table({
-            "row": pa.array(numbers, pa.int64()),
-            "application_id": pa.array(ids, pa.string()),
+        table = pa.Table.from_pydict({
+            "row": numbers, "application_id": ids,
             "probability_of_default": [r["probability_of_default"] for r in results],
             "score": [r["score"] for r in results],
-            "reason_codes": pa.array([[x["code"] for x in r["reasons"]] for r in results],
-                                     pa.list_(pa.string())),
-            "model_version": [r["model_version"] for r in results]})
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, table.schema)
-        self.writer.write_table(table)
+            "reason_codes": [[x["code"] for x in r["reasons"]] for r in results],
+            "model_version": [r["model_version"] for r in results]}, schema=_schema())
+        self._writer().write_table(table)
 
-    def __exit__(self, *exc) -> None:
-        if self.writer is None:  # nothing scored: an empty file with the same columns
-            import pyarrow as pa
+    def _writer(self):
+        if self.writer is None:
             import pyarrow.parquet as pq
 
-            self.writer = pq.ParquetWriter(self.path, pa.schema([
-                ("row", pa.int64()), ("application_id", pa.string()),
-                ("probability_of_default", pa.float64()), ("score", pa.float64()),
-                ("reason_codes", pa.list_(pa.string())), ("model_version", pa.string())]))
-        self.writer.close()
+            self.writer = pq.ParquetWriter(self.path, _schema())
+        return self.writer
+
+    def __exit__(self, *exc) -> None:
+        self._writer().close()  # nothing scored: an empty file with the same columns
+
+
+def _schema():
+    import pyarrow as pa
+
+    return pa.schema([("row", pa.int64()), ("application_id", pa.string()),
+                      ("probability_of_default", pa.float64()), ("score", pa.float64()),
+                      ("reason_codes", pa.list_(pa.string())), ("model_version", pa.string())])

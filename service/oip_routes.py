@@ -28,9 +28,10 @@ MAX_BODY = 64 * 1024 * 1024  # a 1,000-row FP64 request is well under 1 MiB
 
 def oip_routes(state: Callable[[], dict], not_ready: Callable[[], Awaitable[list[str]]],
                answer: Callable, metrics: ServiceMetrics) -> list[Route]:
-    def champion(name: str, version: str | None):
-        models = state()["models"]
-        model = models.champion
+    def champion(request: Request):
+        """The served champion, if the path names it; else the 404 to answer."""
+        name, version = request.path_params["name"], request.path_params.get("version")
+        model = state()["models"].champion
         if model is None or name != model.name or version not in (None, model.version):
             known = f"{model.name} version {model.version}" if model is not None else "none"
             return None, _error(404, f"no model {name!r}" + (f" version {version!r}"
@@ -50,13 +51,11 @@ def oip_routes(state: Callable[[], dict], not_ready: Callable[[], Awaitable[list
                       "extensions": ["binary_tensor_data"]}, 200)
 
     async def model_metadata(request: Request) -> Response:
-        model, refused = champion(request.path_params["name"],
-                                  request.path_params.get("version"))
+        model, refused = champion(request)
         return refused or _json(oip.model_metadata(model), 200)
 
     async def model_ready(request: Request) -> Response:
-        model, refused = champion(request.path_params["name"],
-                                  request.path_params.get("version"))
+        model, refused = champion(request)
         if refused:
             return refused
         reasons = await not_ready()
@@ -64,8 +63,7 @@ def oip_routes(state: Callable[[], dict], not_ready: Callable[[], Awaitable[list
                      503 if reasons else 200)
 
     async def infer(request: Request) -> Response:
-        model, refused = champion(request.path_params["name"],
-                                  request.path_params.get("version"))
+        model, refused = champion(request)
         if refused:
             return refused
         reasons = await not_ready()

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import orjson
-
 from artifacts.ledger import features_sha256
 from service.contract_check import Batch
 from service.scoring import Endpoint
@@ -57,9 +55,7 @@ def _result(row: dict, endpoint: Endpoint, texts: dict) -> dict:
         result["score"] = row["points"]
     if endpoint in (Endpoint.SCORE, Endpoint.EXPLAIN):
         known = texts.get((row["model_name"], row["model_version"]), {})
-        codes = orjson.loads(row["reason_codes"]) if isinstance(row["reason_codes"], str) \
-            else row["reason_codes"] or []
-        result["reasons"] = [_reason(code, known) for code in codes]
+        result["reasons"] = [_reason(code, known) for code in row["reason_codes"] or []]
     return result
 
 

@@ -6,7 +6,6 @@ created and run as the `postgres` system user that Debian's package adds.
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import shutil
@@ -17,18 +16,12 @@ from pathlib import Path
 import pytest
 from server_helpers import free_port
 
-
-def _bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return candidates[-1] if candidates else None
+from infra.drill.postgres import binary
 
 
 @pytest.fixture(scope="session")
 def postgres() -> str:
-    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+    initdb, pg_ctl = binary("initdb"), binary("pg_ctl")
     if not (initdb and pg_ctl):
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed; "
                     ".ci/run installs Debian's postgresql package")
