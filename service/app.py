@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from importlib import metadata
+from typing import NamedTuple
 
 import orjson
 from fastapi import FastAPI
@@ -21,7 +22,9 @@ from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 
 from regions import SeawallError, load_catalogue
-from service import replay, scoring_routes
+from service import arrow_check, replay, scoring_routes
+from service.arrow_check import ArrowChecker
+from service.arrow_stream import read_stream
 from service.auth import Authenticated, AuthPolicy, TokenValidator
 from service.canary_gate import CanaryWatch, Limits
 from service.checkpointer import Checkpointer
@@ -45,6 +48,15 @@ from service.served_models import ModelSet, load_models
 from service.settings import ServiceSettings, get_settings
 
 log = logging.getLogger("seawall.service")
+
+
+class Serving(NamedTuple):
+    """What one request is served with: swapped as a whole when the served set changes."""
+
+    models: ModelSet
+    parser: RequestParser  # JSON bodies
+    columns: ArrowChecker  # Arrow IPC bodies
+    scorer: Scorer
 
 
 def auth_policy(settings: ServiceSettings) -> AuthPolicy | None:
@@ -73,10 +85,11 @@ def create_app(settings: ServiceSettings, source: Source | None = None) -> FastA
         """Serve `models` from the next request on: one assignment, so a request sees the old
         set or the new one, never a mix."""
         if models.ready:
-            parser = RequestParser(models.champion.contract, max_rows=settings.max_batch_rows)
+            contract, rows = models.champion.contract, settings.max_batch_rows
             scorer = Scorer(models, scorecard, fraction,
                             keep_features=settings.feature_retention_days > 0, watch=watch)
-            state["serving"] = (models, parser, scorer)
+            state["serving"] = Serving(models, RequestParser(contract, max_rows=rows),
+                                       ArrowChecker(contract, max_rows=rows), scorer)
             for m in models.served():
                 metrics.bundle_verified.labels(m.role.value).set(1)
         state["models"] = models
@@ -176,9 +189,9 @@ def create_app(settings: ServiceSettings, source: Source | None = None) -> FastA
         models: ModelSet = state["models"]
         if not models.ready:
             return 503, {"error": "not_ready", "reasons": models.failures}
-        serving = state["serving"]  # one set for the whole request, even mid-swap
-        parser = serving[1]
-        wrong_type = scoring_routes.content_type(scope)
+        serving: Serving = state["serving"]  # one set for the whole request, even mid-swap
+        parser = serving.parser
+        media, wrong_type = scoring_routes.content_type(scope)
         if wrong_type is not None:
             metrics.count_violations([wrong_type], parser.known_fields)
             return 415, ContractViolation([wrong_type], parser.contract.version).to_dict()
@@ -188,7 +201,12 @@ def create_app(settings: ServiceSettings, source: Source | None = None) -> FastA
                 raise ContractViolation([bad_query], parser.contract.version)
             body = await scoring_routes.read_body(scope, receive, settings.max_body_bytes,
                                                   parser.contract.version)
-            batch = parser.parse(body)
+            if media == arrow_check.MEDIA_TYPE:
+                table = read_stream(body, parser.contract.version,
+                                    serving.columns.max_rows)
+                batch = serving.columns.check(table).raise_for_violations()
+            else:
+                batch = parser.parse(body)
         except ClientDisconnect:
             return 400, {}  # nobody is listening; nothing was scored
         except ContractViolation as e:
@@ -196,11 +214,11 @@ def create_app(settings: ServiceSettings, source: Source | None = None) -> FastA
             return 422, e.to_dict()
         return await answer(serving, endpoint, batch, scope, top_n)
 
-    async def answer(serving: tuple, endpoint: Endpoint, batch, scope: dict,
+    async def answer(serving: Serving, endpoint: Endpoint, batch, scope: dict,
                      top_n: int | None = None) -> tuple[int, dict]:
         """Score a checked batch with `serving` (one set for the whole request), log its
         decisions and give the answer; a retry of a logged request id gets the logged one."""
-        models, _, scorer = serving
+        models, scorer = serving.models, serving.scorer
         rid = scope["state"]["request_id"]
         scored = scorer.decide(endpoint, batch, rid, top_n, scope["state"].get("caller"))
         key = rid if scope["state"].get("request_id_given") else None  # a retry is idempotent

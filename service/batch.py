@@ -21,8 +21,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from artifacts.ledger import DecisionColumns, open_store
 from regions import Catalogue, Tier, require_tier
-from service.contract_check import ContractViolation, RequestParser
+from service.arrow_check import ID_COLUMN as ID
+from service.arrow_check import ArrowChecker
+from service.contract_check import Batch, ContractViolation, FieldViolation, RequestParser
 from service.errors import ServiceError
 from service.scoring import Endpoint, Scorecard, Scorer
 from service.served_models import ModelSet, load_models
@@ -71,39 +78,30 @@ def score_batch(request: BatchRequest, progress: Callable[[int], None] = lambda 
     if not models.ready:
         raise BatchError(f"{request.bundle}: refused: {'; '.join(models.failures)}")
     model = models.champion
-    parser = RequestParser(model.contract, max_rows=request.chunk_rows)
     scorer = Scorer(ModelSet(champion=model), request.scorecard, 0.0)
-    numeric = [f.name for f in model.contract.fields if f.type.value == "numeric"]
     run_id = f"batch-{uuid.uuid4().hex[:12]}"
     started = time.perf_counter()
-    from artifacts.ledger import open_store
 
     store = open_store(request.decision_log)
     out_tmp = request.out.with_name(f".{request.out.name}.{run_id}.tmp")
     rejects_tmp = request.rejects.with_name(f".{request.rejects.name}.{run_id}.tmp")
     counts = {"rows": 0, "scored": 0, "rejected": 0, "chunks": 0}
+    check = _Checks(model.contract, request)
     try:
         with _Output(out_tmp) as output, rejects_tmp.open("w", newline="") as raw:
             rejects = csv.writer(raw)
             rejects.writerow(["row", "field", "rule", "value", "message"])
-            for start, columns in _chunks(request.source, request.chunk_rows):
-                _require(columns, parser.names, request)
-                n = len(next(iter(columns.values())))
-                ids = [None if v is None else str(v) for v in columns[request.id_column]] \
-                    if request.id_column else [None] * n
-                if request.source.suffix.lower() == ".csv":  # CSV cells are text
-                    for name in numeric:
-                        columns[name] = [_number(v) for v in columns[name]]
-                rows = [list(r) for r in zip(*(columns[c] for c in parser.names))]
-                good = _check(parser, rows, ids, start, rejects)
-                if good:
-                    batch = parser.check([rows[i] for i in good], [ids[i] for i in good])
+            for start, chunk in _chunks(request.source, request.chunk_rows):
+                n, batch, good, violations = check(chunk)
+                rejects.writerows([start + v.row + 1, v.field, v.rule, v.value, v.message]
+                                  for v in violations)
+                if batch is not None:
                     rid = f"{run_id}-{counts['chunks']:06d}"
-                    scored = scorer.decide(Endpoint.SCORE, batch, rid, caller=request.caller)
-                    store.append([d._replace(endpoint=ENDPOINT) for group in scored.decisions
-                                  for d in group.rows()])
-                    output.write([start + i + 1 for i in good], [ids[i] for i in good],
-                                 scored.results)
+                    scored = scorer.decide(Endpoint.SCORE, batch, rid, caller=request.caller,
+                                           answers=False)
+                    (decided,) = [d._replace(endpoint=ENDPOINT) for d in scored.decisions]
+                    store.append(decided.rows())
+                    output.write([start + i + 1 for i in good.tolist()], decided)
                 counts["rows"] += n
                 counts["scored"] += len(good)
                 counts["rejected"] += n - len(good)
@@ -121,21 +119,52 @@ def score_batch(request: BatchRequest, progress: Callable[[int], None] = lambda 
                        time.perf_counter() - started, model.name, model.version, run_id)
 
 
-def _check(parser: RequestParser, rows: list, ids: list, start: int, rejects) -> list[int]:
-    """The indexes of the rows the contract accepts; each violation of the others to
-    `rejects` with its row number in the file."""
-    try:
-        parser.check(rows, ids)
-        return list(range(len(rows)))
-    except ContractViolation as e:
-        bad = set()
-        for v in e.violations:
-            bad.add(v.row)
-            rejects.writerow([start + v.row + 1, v.field, v.rule, v.value, v.message])
-        return [i for i in range(len(rows)) if i not in bad]
+class _Checks:
+    """One chunk checked against the contract: (rows, the batch of rows it accepts or None,
+    their indexes, the violations of the others). A Parquet chunk is checked on its Arrow
+    columns; a CSV chunk (text cells) as a JSON request's rows are."""
+
+    def __init__(self, contract, request: BatchRequest) -> None:
+        self.request = request
+        self.names = contract.names
+        self.numeric = [f.name for f in contract.fields if f.type.value == "numeric"]
+        self.rows = RequestParser(contract, max_rows=request.chunk_rows)
+        self.columns = ArrowChecker(contract, max_rows=request.chunk_rows, id_column=ID)
+
+    def __call__(self, chunk) -> tuple[int, Batch | None, np.ndarray, list[FieldViolation]]:
+        if isinstance(chunk, dict):
+            return self._rows(chunk)
+        _require(chunk.schema.names, self.names, self.request)
+        picked = {name: chunk.column(name) for name in self.names}
+        if self.request.id_column:
+            ids = chunk.column(self.request.id_column)
+            picked[ID] = ids if pa.types.is_string(ids.type) else pc.cast(ids, pa.string())
+        checked = self.columns.check(pa.table(picked), partial=True)
+        table_wide = [v for v in checked.violations if v.row is None]
+        if table_wide:
+            raise BatchError(f"{self.request.source}: " + "; ".join(
+                f"column {v.field!r}: {v.message} ({v.value})" for v in table_wide))
+        return checked.rows, checked.batch, checked.good, checked.violations
+
+    def _rows(self, columns: dict) -> tuple[int, Batch | None, np.ndarray, list]:
+        _require(list(columns), self.names, self.request)
+        n = len(next(iter(columns.values())))
+        ids = [None if v is None else str(v) for v in columns[self.request.id_column]] \
+            if self.request.id_column else [None] * n
+        for name in self.numeric:  # CSV cells are text
+            columns[name] = [_number(v) for v in columns[name]]
+        rows = [list(r) for r in zip(*(columns[c] for c in self.names))]
+        try:
+            return n, self.rows.check(rows, ids), np.arange(n), []
+        except ContractViolation as e:
+            bad = {v.row for v in e.violations}
+            good = np.array([i for i in range(n) if i not in bad], dtype=np.int64)
+            batch = self.rows.check([rows[i] for i in good], [ids[i] for i in good]) \
+                if len(good) else None
+            return n, batch, good, e.violations
 
 
-def _require(columns: dict, names: list[str], request: BatchRequest) -> None:
+def _require(columns: list[str], names: list[str], request: BatchRequest) -> None:
     missing = [c for c in [*names, *([request.id_column] if request.id_column else [])]
                if c not in columns]
     if missing:
@@ -143,15 +172,16 @@ def _require(columns: dict, names: list[str], request: BatchRequest) -> None:
                          f"contract needs {', '.join(names)})")
 
 
-def _chunks(path: Path, size: int) -> Iterator[tuple[int, dict[str, list]]]:
-    """(index of the chunk's first row, its columns as lists with None for a null)."""
+def _chunks(path: Path, size: int) -> Iterator[tuple[int, pa.RecordBatch | dict[str, list]]]:
+    """(index of the chunk's first row, the chunk): a Parquet file's record batches; a CSV
+    file's columns as lists of text, None for an empty cell."""
     start = 0
     try:
         if path.suffix.lower() == ".parquet":
             import pyarrow.parquet as pq
 
             for batch in pq.ParquetFile(path).iter_batches(batch_size=size):
-                yield start, batch.to_pydict()
+                yield start, batch
                 start += batch.num_rows
             return
         import pandas as pd
@@ -185,15 +215,12 @@ class _Output:
     def __enter__(self) -> _Output:
         return self
 
-    def write(self, numbers: list[int], ids: list, results: list[dict]) -> None:
-        import pyarrow as pa
-
+    def write(self, numbers: list[int], decided: DecisionColumns) -> None:
         table = pa.Table.from_pydict({
-            "row": numbers, "application_id": ids,
-            "probability_of_default": [r["probability_of_default"] for r in results],
-            "score": [r["score"] for r in results],
-            "reason_codes": [[x["code"] for x in r["reasons"]] for r in results],
-            "model_version": [r["model_version"] for r in results]}, schema=_schema())
+            "row": numbers, "application_id": decided.application_ids,
+            "probability_of_default": decided.probabilities, "score": decided.points,
+            "reason_codes": decided.reason_codes,
+            "model_version": [decided.model_version] * len(numbers)}, schema=_schema())
         self._writer().write_table(table)
 
     def _writer(self):
@@ -207,9 +234,7 @@ class _Output:
         self._writer().close()  # nothing scored: an empty file with the same columns
 
 
-def _schema():
-    import pyarrow as pa
-
+def _schema() -> pa.Schema:
     return pa.schema([("row", pa.int64()), ("application_id", pa.string()),
                       ("probability_of_default", pa.float64()), ("score", pa.float64()),
                       ("reason_codes", pa.list_(pa.string())), ("model_version", pa.string())])

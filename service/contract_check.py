@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import orjson
 
 from artifacts.bundle import ColumnType, Contract
 from service.strict_json import BadJson, jsonable, printable, read_json
@@ -66,12 +67,14 @@ class ContractViolation(Exception):
 @dataclass(frozen=True)
 class Batch:
     feeds: dict[str, np.ndarray]  # one (rows, 1) array per field, as the ONNX model takes them
-    values: list[list]  # per row, the values in contract order as received (hashed for the log)
+    # per row, its values in contract order as received, as JSON text: the decision record
+    # digests it (`features_sha256`), and keeps it when values are kept
+    texts: list[bytes]
     application_ids: list[str | None]
 
     @property
     def rows(self) -> int:
-        return len(self.values)
+        return len(self.texts)
 
 
 class RequestParser:
@@ -116,7 +119,7 @@ class RequestParser:
         # One (rows, 1) view per numeric field, made by iterating the block in C.
         feeds = dict(zip(self._numeric_names, numeric.reshape(len(self._numeric), -1, 1)))
         feeds.update((self.names[j], column.reshape(-1, 1)) for j, column in categorical.items())
-        return Batch(feeds, matrix, ids)
+        return Batch(feeds, [orjson.dumps(r) for r in matrix], ids)
 
     # -- the envelope -----------------------------------------------------------------------
 

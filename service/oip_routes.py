@@ -5,7 +5,9 @@ readiness and inference, on the app's full middleware stack (request ids, authen
 Inference serves the champion (the canary's share and the shadow as on `/predict`), under its
 model name and version; a request for another model or version is a 404, a bad one a 400 in
 the protocol's `{"error": ...}` shape, an unready service a 503. The decisions are logged as
-`/predict` decisions, with the same idempotency by `X-Request-ID`.
+`/predict` decisions, with the same idempotency by `X-Request-ID`. An infer request may also be
+an Arrow IPC stream (`application/vnd.apache.arrow.stream`), one column per input tensor,
+checked on its columns (`arrow_check`); its answer is the protocol's JSON.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from service import oip
+from service import arrow_check, oip
+from service.arrow_stream import read_stream
 from service.contract_check import ContractViolation
 from service.metrics import ServiceMetrics
 from service.scoring import Endpoint
@@ -70,12 +73,18 @@ def oip_routes(state: Callable[[], dict], not_ready: Callable[[], Awaitable[list
         if reasons:
             return _json({"error": "not ready: " + "; ".join(reasons)}, 503)
         serving = state()["serving"]  # one set for the whole request, even mid-swap
-        parser = serving[1]
+        parser = serving.parser
         try:
             body = await _body(request)
-            doc, data = oip.split_body(body, request.scope["headers"])
-            rows, ids, binary = oip.rows_of(doc, data, parser)
-            batch = parser.check(rows, ids)
+            if _media(request) == arrow_check.MEDIA_TYPE:  # one column per input tensor
+                doc, binary = {}, False
+                table = read_stream(body, parser.contract.version,
+                                    serving.columns.max_rows)
+                batch = serving.columns.check(table).raise_for_violations()
+            else:
+                doc, data = oip.split_body(body, request.scope["headers"])
+                rows, ids, binary = oip.rows_of(doc, data, parser)
+                batch = parser.check(rows, ids)
         except ClientDisconnect:
             return Response(status_code=400)
         except oip.ProtocolError as e:
@@ -118,6 +127,10 @@ async def _body(request: Request) -> bytes:
             raise oip.ProtocolError(f"the body may hold at most {MAX_BODY} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _media(request: Request) -> str:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
 
 
 def _json(doc: dict, status: int) -> Response:

@@ -130,7 +130,12 @@ def request_body(contract: Contract | None, max_rows: int, example: dict | None)
             "ordered": {"summary": "one row, values in contract order",
                         "value": {"rows": [list(example.values())],
                                   "application_ids": ["APP-0001"]}}}
-    return {"required": True, "content": {"application/json": content}}
+    arrow = {"schema": {"type": "string", "format": "binary"}, "description": (
+        "An Arrow IPC stream: one column per contract field (integer or floating-point for a "
+        "numeric field, text for a categorical one), optionally `application_id` (text); at "
+        f"most {max_rows} rows. Checked column by column with the same rules.")}
+    return {"required": True, "content": {"application/json": content,
+                                          "application/vnd.apache.arrow.stream": arrow}}
 
 
 def _row_schema(contract: Contract | None) -> dict:

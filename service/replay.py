@@ -15,9 +15,9 @@ texts (from the bundle that decided, when it is still served) without one.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 
-from artifacts.ledger import features_sha256
 from service.contract_check import Batch
 from service.scoring import Endpoint
 from service.served_models import ModelSet
@@ -34,8 +34,8 @@ def answer(endpoint: Endpoint, batch: Batch, logged: list[dict], models: ModelSe
     for r in answered:
         queues[(r["application_id"], r["features_sha256"])].append(r)
     rows = []
-    for i, (app_id, values) in enumerate(zip(batch.application_ids, batch.values)):
-        queue = queues.get((app_id, features_sha256(values)))
+    for i, (app_id, text) in enumerate(zip(batch.application_ids, batch.texts)):
+        queue = queues.get((app_id, hashlib.sha256(text).hexdigest()))
         if not queue:
             return _conflict(request_id, f"row {i} is not a row of the logged request")
         rows.append(queue.pop(0))

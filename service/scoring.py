@@ -17,10 +17,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 import numpy as np
-import orjson
 
 from artifacts.bundle import top_reasons
-from artifacts.ledger import DecisionColumns, features_sha256
+from artifacts.ledger import DecisionColumns
 from service.canary_gate import CanaryWatch
 from service.contract_check import Batch
 from service.served_models import ModelSet, ServedModel
@@ -74,15 +73,15 @@ class Scorer:
         self.watch = watch  # the canary step's gate: what each cohort's scoring cost and gave
 
     def decide(self, endpoint: Endpoint, batch: Batch, request_id: str,
-               top_n: int | None = None, caller: str | None = None) -> Scored:
+               top_n: int | None = None, caller: str | None = None, *, answers: bool = True
+               ) -> Scored:
         """Score `batch` with every model it goes to; `caller` (the authenticated client) goes
-        into each decision."""
+        into each decision. Without `answers` only the decisions are made (`results` is empty):
+        a batch job writes them as columns."""
         now = datetime.now(UTC).isoformat(timespec="microseconds")
-        if self.keep_features:  # each row's JSON once: hashed for the chain, kept beside it
-            kept = [orjson.dumps(v).decode() for v in batch.values]
-            hashes = [hashlib.sha256(t.encode()).hexdigest() for t in kept]
-        else:
-            kept, hashes = None, [features_sha256(v) for v in batch.values]
+        sha256 = hashlib.sha256  # each row's JSON text: hashed for the chain, kept beside it
+        hashes = [sha256(t).hexdigest() for t in batch.texts]
+        kept = [t.decode() for t in batch.texts] if self.keep_features else None
         ids = batch.application_ids
         groups = [(self.models.champion, None)]  # None: every row
         if self.models.canary is not None:
@@ -100,11 +99,10 @@ class Scorer:
                 model = self.models.champion
                 answer = self._score(model, endpoint, feeds, top_n)
             by_model.append((model, answer.probabilities))
-            answered = answer.results(model)
-            if rows is None:
-                results = answered
-            else:
-                for i, row in zip(rows, answered):
+            if answers and rows is None:
+                results = answer.results(model)
+            elif answers:
+                for i, row in zip(rows, answer.results(model)):
                     results[i] = row
             decisions.append(answer.decisions(
                 model, endpoint, request_id, now, ids if rows is None else [ids[i] for i in rows],
@@ -116,7 +114,7 @@ class Scorer:
             by_model.append((shadow, answer.probabilities))
             decisions.append(answer.decisions(shadow, endpoint, request_id, now, ids, hashes,
                                               caller, kept))
-        return Scored(results, decisions, by_model)
+        return Scored(results if answers else [], decisions, by_model)
 
     def _watched(self, model: ServedModel, endpoint: Endpoint, feeds: dict, top_n: int | None
                  ) -> _Answer | None:

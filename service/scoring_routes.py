@@ -23,10 +23,12 @@ import orjson
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
+from service.arrow_check import MEDIA_TYPE
 from service.contract_check import ContractViolation, FieldViolation
 from service.scoring import Endpoint
 
 MAX_TOP_N = 100
+JSON, ARROW = "application/json", MEDIA_TYPE
 Decide = Callable[[Endpoint, dict, Callable], Awaitable[tuple[int, dict]]]
 log = logging.getLogger("seawall.service")
 
@@ -120,21 +122,25 @@ def _too_big(limit: int, contract_version: str) -> ContractViolation:
                              contract_version)
 
 
-def content_type(scope: dict) -> FieldViolation | None:
-    """None when the body is declared JSON (`application/json` or `application/*+json`, in
-    UTF-8) or not declared at all; else the violation (answered 415)."""
+def content_type(scope: dict) -> tuple[str, FieldViolation | None]:
+    """The body's media type: `application/json` when it is declared JSON (`application/json`
+    or `application/*+json`, in UTF-8) or not declared at all, or an Arrow IPC stream
+    (`ARROW`); else the violation (answered 415)."""
     for name, value in scope["headers"]:
         if name == b"content-type":
             media, _, params = value.decode("latin-1").partition(";")
             media = media.strip().lower()
+            if media == ARROW:
+                return ARROW, None
             charset = params.strip().lower().removeprefix("charset=").strip('"')
             if ((media == "application/json" or (media.startswith("application/")
                                                  and media.endswith("+json")))
                     and (not params.strip() or charset in ("utf-8", "utf8"))):
-                return None
-            return FieldViolation(None, "(content-type)", "content_type", value.decode("latin-1"),
-                             "the body must be JSON: Content-Type application/json (UTF-8)")
-    return None
+                return JSON, None
+            return JSON, FieldViolation(None, "(content-type)", "content_type",
+                                        value.decode("latin-1"), "the body must be JSON "
+                                        f"(Content-Type application/json, UTF-8) or {ARROW}")
+    return JSON, None
 
 
 def top_n(scope: dict) -> tuple[int | None, FieldViolation | None]:
