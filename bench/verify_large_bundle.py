@@ -7,9 +7,12 @@ run over the same bytes (page cache warm for both): hashlib SHA-256 over the fil
 one contiguous range per core, one thread each, reading 1 MiB at a time: the all-core limit.
 
 Printed: integrity throughput (signature + every digest, what `seawall verify` spends on the
-bytes) and whole-verify throughput (plus manifest, preprocessor and golden-set replay), each as
-a ratio to the limit, then integrity again with the bundle re-signed with whole-file hashing.
-Target: integrity >= 0.8 of the limit. Medians of `--repeat` runs.
+bytes: each file read once, in parallel shards, hashed as it arrives) and whole-verify
+throughput (plus manifest, preprocessor and golden-set replay, which loads the model from the
+bytes already hashed), each as a ratio to the limit; where the rest of the time goes (each
+check's seconds, and onnxruntime's own load of the same model bytes timed alone); then
+integrity again with the bundle re-signed with whole-file hashing. Targets: integrity >= 0.9
+of the limit, the whole verify >= 0.5. Medians of `--repeat` runs.
 
     .venv/bin/python bench/verify_large_bundle.py [--gib 1.0] [--repeat 3]
 """
@@ -31,7 +34,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from artifacts.bundle import MANIFEST, SIGNATURE, sha256_file, to_json
+from artifacts.bundle import MANIFEST, SIGNATURE, inference_session, sha256_file, to_json
 from artifacts.factory import TrainRequest, build_candidate, write_synthetic_csv
 from artifacts.signing import (
     Hashing,
@@ -59,6 +62,7 @@ def main() -> None:
         total = sum(p.stat().st_size for p in files)
         _limit_seconds(files, cores)  # warm the page cache for both sides
         limit, integrity, whole = [], [], []
+        steps: dict[str, list[float]] = {}
         for _ in range(args.repeat):
             limit.append(_limit_seconds(files, cores))
             start = time.perf_counter()
@@ -66,6 +70,15 @@ def main() -> None:
             whole.append(time.perf_counter() - start)
             assert report.passed, report.to_text()
             integrity.append(report.check("digests").seconds)
+            for c in report.checks:
+                steps.setdefault(c.name, []).append(c.seconds or 0.0)
+        model = (bundle / "model.onnx").read_bytes()
+        load = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            inference_session(model)
+            load.append(time.perf_counter() - start)
+        del model
         # For comparison: whole-file hashing (what the model_signing CLI can verify).
         sign_bundle(SignRequest(bundle=bundle, home=root / "home", hashing=Hashing.FILES,
                                 replace=True))
@@ -84,9 +97,15 @@ def main() -> None:
           f"({statistics.median(limit):.2f} s)")
     print(f"  seawall verify, signature + digests:          {rate['integrity']:8.1f} MiB/s "
           f"({statistics.median(integrity):.2f} s)  ratio {rate['integrity'] / rate['limit']:.2f}"
-          f"  (target >= 0.80)")
+          f"  (target >= 0.90)")
     print(f"  seawall verify, every check incl. replay:     {rate['whole']:8.1f} MiB/s "
-          f"({statistics.median(whole):.2f} s)  ratio {rate['whole'] / rate['limit']:.2f}")
+          f"({statistics.median(whole):.2f} s)  ratio {rate['whole'] / rate['limit']:.2f}"
+          f"  (target >= 0.50)")
+    print("  where the whole verify's time goes (median s per check): " + ", ".join(
+        f"{name} {statistics.median(times):.2f}" for name, times in steps.items()
+        if statistics.median(times) >= 0.005))
+    print(f"    of which onnxruntime's own load of model.onnx from bytes, timed alone: "
+          f"{statistics.median(load):.2f} s")
     print(f"  same bundle signed with --hashing files:      {rate['files']:8.1f} MiB/s "
           f"({statistics.median(files_only):.2f} s)  ratio {rate['files'] / rate['limit']:.2f}"
           "  (one thread per file)")

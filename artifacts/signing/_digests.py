@@ -13,29 +13,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import model_signing
+import numpy as np
 
 from artifacts.bundle import MANIFEST, SIGNATURE, Bundle
 from artifacts.errors import BundleError
+from artifacts.signing.one_read import read_and_hash
 from artifacts.signing.report import Check, VerificationReport
 from artifacts.signing.signature import SignatureFacts, SignatureFormatError, read_signature
 from artifacts.signing.trust import SignerKind, TrustedSigner
 
 
 def signature_and_digests(report: VerificationReport, bundle: Bundle, facts: SignatureFacts,
-                           entry: TrustedSigner) -> bool:
+                           entry: TrustedSigner) -> dict[str, np.ndarray] | None:
+    """The files' bytes as hashed (`one_read`; empty when model-signing hashed them) if the
+    signature is valid and every digest matches; None otherwise (the report says why)."""
     signature, digests = report.check("signature"), report.check("digests")
     serialization = facts.serialization
     if serialization.get("ignore_paths", []) != [SIGNATURE]:
         signature.fail(f"{SIGNATURE}: the signed statement must leave out only {SIGNATURE} "
                        f"(it leaves out {serialization.get('ignore_paths')})")
         digests.skip("the statement does not cover the whole bundle")
-        return False
+        return None
     if facts.kind is SignerKind.CERTIFICATE:
         expired = _outside_validity(facts)
         if expired:
             signature.fail(f"{SIGNATURE}: {expired}")
             digests.skip("the signing certificate is not valid now")
-            return False
+            return None
     with tempfile.TemporaryDirectory(prefix="seawall-verify-") as tmp:
         try:
             _verifier(entry, Path(tmp)).set_hashing_config(_SignatureOnly()).verify(
@@ -43,15 +47,18 @@ def signature_and_digests(report: VerificationReport, bundle: Bundle, facts: Sig
         except Exception as e:  # cryptography, OpenSSL, sigstore and model-signing's own types
             return _bad_signature(signature, digests, e)
     signature.ok(f"verified with '{entry.name}' ({entry.described})")
-    findings = _digest_findings(facts, _hashing(serialization).hash(bundle.path))
+    read = read_and_hash(bundle.path, serialization, ignore=SIGNATURE)
+    findings = _digest_findings(facts, read.digests if read is not None else
+                                _found(_hashing(serialization).hash(bundle.path)))
     if findings:
         digests.fail(*findings)
-        return False
+        return None
     resources = facts.resources()
     digests.ok(f"{len(resources)} files, {sum(len(r) for r in resources.values())} signed "
                f"digests ({serialization.get('hash_type')}, {serialization.get('method')}), "
-               f"{sum(bundle.size(f) for f in resources):,} bytes")
-    return True
+               f"{sum(bundle.size(f) for f in resources):,} bytes"
+               + (", each read once" if read is not None else ""))
+    return read.contents if read is not None else {}
 
 
 class _SignatureOnly(model_signing.hashing.Config):
@@ -76,10 +83,9 @@ class _EqualToAnyManifest:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _bad_signature(signature: Check, digests: Check, e: Exception) -> bool:
+def _bad_signature(signature: Check, digests: Check, e: Exception) -> None:
     signature.fail(f"{SIGNATURE}: {type(e).__name__}: {e}".rstrip(": "))
     digests.skip("the signature is not valid")
-    return False
 
 
 def _verifier(entry: TrustedSigner, tmp: Path) -> model_signing.verifying.Config:
@@ -116,12 +122,16 @@ def _outside_validity(facts: SignatureFacts) -> str | None:
     return None
 
 
-def _digest_findings(facts: SignatureFacts, actual) -> list[str]:
-    """Each file whose digests differ between the signed statement and `actual` (a
-    model-signing manifest of the bundle as it is), one line per file."""
+def _found(manifest) -> dict[str, str]:
+    """A model-signing manifest's digests: identifier -> hex."""
+    return {d.identifier: d.digest.digest_hex for d in manifest.resource_descriptors()}
+
+
+def _digest_findings(facts: SignatureFacts, found: dict[str, str]) -> list[str]:
+    """Each file whose digests differ between the signed statement and `found` (the bundle
+    as it is: identifier -> hex digest), one line per file."""
     signed = {r["name"]: r["digest"] for r in facts.statement.get("predicate", {})
               .get("resources", [])}
-    found = {d.identifier: d.digest.digest_hex for d in actual.resource_descriptors()}
     changed = {_file_of(n) for n in signed.keys() & found.keys() if signed[n] != found[n]}
     missing = {_file_of(n) for n in signed.keys() - found.keys()}
     extra = {_file_of(n) for n in found.keys() - signed.keys()}
@@ -143,7 +153,7 @@ def unreadable_manifest(report: VerificationReport, path: Path, error: BundleErr
     every check that needs the manifest is skipped with the reason."""
     try:
         facts = read_signature(path / SIGNATURE)
-        findings = _digest_findings(facts, _hashing(facts.serialization).hash(path))
+        findings = _digest_findings(facts, _found(_hashing(facts.serialization).hash(path)))
     except (SignatureFormatError, ValueError, OSError) as e:
         findings = [f"{SIGNATURE}: {e}"]
     report.check("digests").fail(*(findings or [str(error)]))

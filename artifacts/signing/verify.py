@@ -143,9 +143,10 @@ def _verify(path: Path | str, catalogue: Catalogue, region: str, purpose: Purpos
                     "created_at": m.created_at}
     facts, entry = _signer(report, policy, bundle, purpose)
     start = time.perf_counter()
-    proven = entry is not None and signature_and_digests(report, bundle, facts, entry)
+    hashed = signature_and_digests(report, bundle, facts, entry) if entry is not None else None
+    proven = hashed is not None
     check("digests").seconds = time.perf_counter() - start  # the signature, then one hash pass
-    reads = _ProvenReads(bundle)
+    reads = _ProvenReads(bundle, hashed or {})
     steps = [("manifest", _manifest), ("preprocessor", _preprocessor), ("golden", _golden)]
     for name, step in steps:
         start = time.perf_counter()
@@ -164,13 +165,16 @@ def _verify(path: Path | str, catalogue: Catalogue, region: str, purpose: Purpos
 
 
 class _ProvenReads:
-    """Files as verification reads them: each once, its bytes checked against the signed
-    manifest's digest as it is read (`_Changed` otherwise)."""
+    """Files as verification reads them: the bytes the signed digests were computed from
+    (`hashed`), or else each file read once and checked against the signed manifest's digest
+    as it is read (`_Changed` otherwise)."""
 
-    def __init__(self, bundle: Bundle) -> None:
-        self.bundle, self.data = bundle, {}
+    def __init__(self, bundle: Bundle, hashed: dict[str, np.ndarray]) -> None:
+        self.bundle, self.data, self.hashed = bundle, {}, hashed
 
     def read(self, name: str) -> bytes:
+        if name not in self.data and name in self.hashed:  # proven: not hashed again
+            self.data[name] = self.hashed.pop(name).tobytes()
         if name not in self.data:
             data = self.bundle.read(name)
             listed = self.bundle.manifest.files.get(name)
@@ -254,7 +258,12 @@ def _manifest(check: Check, bundle: Bundle, facts: SignatureFacts, reads: _Prove
         if whole is not None and whole != listed[name].sha256:
             problems.append(f"{name}: {MANIFEST} says sha256 {listed[name].sha256}, the "
                             f"signed digest is {whole}")
-    check.settle(problems, f"{len(listed)} files listed, each signed with the same size and digest")
+    sharded = sorted(n for n in listed.keys() & signed.keys()
+                     if _whole_digest(signed[n], bundle.size(n)) is None)
+    check.settle(problems, f"{len(listed)} files listed, each signed with the same size"
+                 + (f"; {', '.join(sharded)} proven by signed shard digests (each byte is "
+                    f"hashed once, so the whole-file digest {MANIFEST} lists for it is not "
+                    "recomputed)" if sharded else " and digest"))
 
 
 def _whole_digest(resources: list, size: int) -> str | None:
