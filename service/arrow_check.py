@@ -196,9 +196,10 @@ class ArrowChecker:
             column = columns[f.name] if take is None else columns[f.name].take(take)
             if f.type is ColumnType.NUMERIC:
                 x = pc.cast(column, pa.float64(), safe=False)
-                feeds[f.name] = x.fill_null(np.nan).to_numpy(zero_copy_only=False) \
-                    .reshape(-1, 1)
-                texts.append(pc.fill_null(pc.cast(column, pa.string()), "null"))
+                values = x.fill_null(np.nan).to_numpy(zero_copy_only=False)
+                feeds[f.name] = values.reshape(-1, 1)
+                texts.append(pc.fill_null(pc.cast(_as_written(column, values), pa.string()),
+                                          "null"))
             else:
                 _, objects, json_codes = self._categories[f.name]
                 index = column.fill_null(len(objects))  # a null: "" for the model, null in text
@@ -212,6 +213,18 @@ class ArrowChecker:
         else:
             app_ids = (ids if take is None else ids.take(take)).to_pylist()
         return Batch(feeds, row_texts, app_ids)
+
+
+def _as_written(column: pa.Array, values: np.ndarray) -> pa.Array:
+    """A float column whose values are all whole numbers (as amounts and counts usually are)
+    as int64, whose text Arrow writes in a third of the time (35.0 and 35 are both written
+    35; -0.0 is written 0)."""
+    if not pa.types.is_floating(column.type):
+        return column
+    known = values[~np.isnan(values)]
+    if (np.abs(known) < 2.0 ** 53).all() and (np.floor(known) == known).all():
+        return pc.cast(column, pa.int64(), safe=False)
+    return column
 
 
 def _accepts(f, kind: pa.DataType) -> bool:
