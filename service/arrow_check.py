@@ -128,10 +128,16 @@ class ArrowChecker:
 
     # -- the columns -------------------------------------------------------------------------
 
-    def _numeric(self, f, column: pa.Array, problems: list, bad: np.ndarray) -> pa.Array:
+    def _numeric(self, f, column: pa.Array, problems: list, bad: np.ndarray
+                 ) -> tuple[pa.Array, np.ndarray]:
+        """(the column as its text is written, its values as float64 with NaN for null)."""
         x = pc.cast(column, pa.float64(), safe=False) if column.type != pa.float64() else column
-        null = _mask(column.is_null())
-        values = x.fill_null(np.nan).to_numpy(zero_copy_only=False)
+        if column.null_count:
+            null = _mask(column.is_null())
+            values = x.fill_null(np.nan).to_numpy(zero_copy_only=False)
+        else:
+            null = np.zeros(len(column), dtype=bool)
+            values = x.to_numpy(zero_copy_only=False)
         lo = -np.inf if f.minimum is None else f.minimum
         hi = np.inf if f.maximum is None else f.maximum
         ok = (values >= lo) & (values <= hi) & np.isfinite(values)
@@ -151,7 +157,7 @@ class ArrowChecker:
                 problems.append(FieldViolation(i, f.name, rule, None if null[i] else
                                                column[i].as_py(), f"{f.name} {say}"))
             bad |= ~ok
-        return column if pa.types.is_integer(column.type) else x
+        return column if pa.types.is_integer(column.type) else x, values
 
     def _categorical(self, f, column: pa.Array, problems: list, bad: np.ndarray) -> pa.Array:
         codes, _, _ = self._categories[f.name]
@@ -193,14 +199,15 @@ class ArrowChecker:
         take = None if len(good) == n else pa.array(good)
         feeds, texts = {}, []
         for f in self.contract.fields:
-            column = columns[f.name] if take is None else columns[f.name].take(take)
             if f.type is ColumnType.NUMERIC:
-                x = pc.cast(column, pa.float64(), safe=False)
-                values = x.fill_null(np.nan).to_numpy(zero_copy_only=False)
+                column, values = columns[f.name]
+                if take is not None:
+                    column, values = column.take(take), values[good]
                 feeds[f.name] = values.reshape(-1, 1)
-                texts.append(pc.fill_null(pc.cast(_as_written(column, values), pa.string()),
-                                          "null"))
+                text = pc.cast(_as_written(column, values), pa.string())
+                texts.append(pc.fill_null(text, "null") if text.null_count else text)
             else:
+                column = columns[f.name] if take is None else columns[f.name].take(take)
                 _, objects, json_codes = self._categories[f.name]
                 index = column.fill_null(len(objects))  # a null: "" for the model, null in text
                 feeds[f.name] = np.append(objects, "")[index.to_numpy()].reshape(-1, 1)

@@ -18,6 +18,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,11 +83,11 @@ def score_batch(request: BatchRequest, progress: Callable[[int], None] = lambda 
     run_id = f"batch-{uuid.uuid4().hex[:12]}"
     started = time.perf_counter()
 
-    store = open_store(request.decision_log)
     out_tmp = request.out.with_name(f".{request.out.name}.{run_id}.tmp")
     rejects_tmp = request.rejects.with_name(f".{request.rejects.name}.{run_id}.tmp")
     counts = {"rows": 0, "scored": 0, "rejected": 0, "chunks": 0}
     check = _Checks(model.contract, request)
+    log = _Log(request.decision_log)
     try:
         with _Output(out_tmp) as output, rejects_tmp.open("w", newline="") as raw:
             rejects = csv.writer(raw)
@@ -100,13 +101,14 @@ def score_batch(request: BatchRequest, progress: Callable[[int], None] = lambda 
                     scored = scorer.decide(Endpoint.SCORE, batch, rid, caller=request.caller,
                                            answers=False)
                     (decided,) = [d._replace(endpoint=ENDPOINT) for d in scored.decisions]
-                    store.append(decided.rows())
-                    output.write([start + i + 1 for i in good.tolist()], decided)
+                    numbers = [start + i + 1 for i in good.tolist()]
+                    log.append(decided, lambda d=decided, r=numbers: output.write(r, d))
                 counts["rows"] += n
                 counts["scored"] += len(good)
                 counts["rejected"] += n - len(good)
                 counts["chunks"] += 1
                 progress(n)
+            log.drain()
         os.replace(out_tmp, request.out)
         os.replace(rejects_tmp, request.rejects)
     except BaseException:
@@ -114,9 +116,38 @@ def score_batch(request: BatchRequest, progress: Callable[[int], None] = lambda 
             tmp.unlink(missing_ok=True)
         raise
     finally:
-        store.close()
+        log.close()
     return BatchResult(counts["rows"], counts["scored"], counts["rejected"], counts["chunks"],
                        time.perf_counter() - started, model.name, model.version, run_id)
+
+
+class _Log:
+    """The decision log, appended on its own thread while the next chunk is read, checked and
+    scored (onnxruntime and SQLite release the GIL). A chunk's scores are written only after
+    its decisions are committed (`then`, on the caller's thread); at most one chunk is in
+    flight, and a failed append is raised at the next `append` or at `drain`."""
+
+    def __init__(self, url: str) -> None:
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="decision-log")
+        self.store = self.pool.submit(open_store, url).result()  # used on that thread only
+        self.pending: tuple[Future, Callable[[], None]] | None = None
+
+    def append(self, decided: DecisionColumns, then: Callable[[], None]) -> None:
+        self.drain()
+        self.pending = (self.pool.submit(lambda: self.store.append(decided.rows())), then)
+
+    def drain(self) -> None:
+        if self.pending is not None:
+            appended, then = self.pending
+            self.pending = None
+            appended.result()
+            then()
+
+    def close(self) -> None:
+        if self.pending is not None:  # a failure elsewhere: let the append finish, logged
+            wait([self.pending[0]])
+        self.pool.submit(self.store.close).result()
+        self.pool.shutdown()
 
 
 class _Checks:

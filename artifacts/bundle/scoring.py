@@ -21,6 +21,7 @@ from artifacts.bundle.contract import Contract
 
 METHOD = "baseline-substitution"
 MIN_CONTRIBUTION = 1e-6
+CONTRIBUTION_ROWS = 4096  # rows per ONNX call for contributions: (fields + 1) x this many scored
 
 
 def inference_session(model: bytes, *, threads: int = 1) -> ort.InferenceSession:
@@ -47,7 +48,17 @@ class OnnxScorer:
         return np.asarray(proba, dtype=np.float64)[:, out.column]
 
     def contributions(self, feeds: dict[str, np.ndarray], baseline: dict) -> np.ndarray:
-        """(rows, fields) baseline-substitution contributions, one ONNX call for all of them."""
+        """(rows, fields) baseline-substitution contributions: one ONNX call per block of at
+        most `CONTRIBUTION_ROWS` rows, each scored once as it is and once per field with that
+        field at its baseline (so memory stays bounded for a file's chunk of any size)."""
+        rows = len(next(iter(feeds.values())))
+        if rows <= CONTRIBUTION_ROWS:
+            return self._contributions(feeds, baseline)
+        return np.concatenate([self._contributions({n: v[i:i + CONTRIBUTION_ROWS]
+                                                    for n, v in feeds.items()}, baseline)
+                               for i in range(0, rows, CONTRIBUTION_ROWS)])
+
+    def _contributions(self, feeds: dict[str, np.ndarray], baseline: dict) -> np.ndarray:
         names = self.contract.names
         rows = len(next(iter(feeds.values())))
         blocks = len(names) + 1
