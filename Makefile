@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/train_export_bundle.py
 	$(BIN)/python bench/verify_large_bundle.py
 	$(BIN)/python bench/serve_peers.py
+	$(BIN)/python bench/score_batch.py
 	$(BIN)/python bench/serve_startup.py
 	$(BIN)/python bench/auth_check.py
 	$(BIN)/python bench/evidence_pack.py

@@ -28,6 +28,7 @@ _LAZY = {
     "app_from_env": "service.app", "create_app": "service.app",
     "Batch": "service.contract_check", "ContractViolation": "service.contract_check",
     "RequestParser": "service.contract_check", "FieldViolation": "service.contract_check",
+    "ArrowChecker": "service.arrow_check", "read_stream": "service.arrow_stream",
     "ModelSet": "service.served_models", "Role": "service.served_models",
     "ServedModel": "service.served_models", "load_models": "service.served_models",
     "Endpoint": "service.scoring", "Scorecard": "service.scoring", "Scorer": "service.scoring",
@@ -41,6 +42,7 @@ __getattr__, __dir__ = _exports.lazy_exports(__name__, _LAZY)
 
 
 __all__ = [
+    "ArrowChecker",
     "Batch",
     "ContractViolation",
     "DecisionLogError",
@@ -62,4 +64,5 @@ __all__ = [
     "get_settings",
     "load_models",
     "log_config",
+    "read_stream",
 ]

@@ -132,19 +132,19 @@ class RequestParser:
             return None, []
         if not isinstance(doc, dict):
             problems.append(FieldViolation(None, "(body)", "body", type(doc).__name__,
-                                      'the body must be a JSON object {"rows": [...]}'))
+                                           'the body must be a JSON object {"rows": [...]}'))
             return None, []
         for key in doc.keys() - {"rows", "application_ids"}:
             problems.append(FieldViolation(None, key, "unknown_field", None,
-                                      "only 'rows' and 'application_ids' are accepted"))
+                                           "only 'rows' and 'application_ids' are accepted"))
         rows = doc.get("rows")
         if not isinstance(rows, list) or not rows:
             problems.append(FieldViolation(None, "rows", "rows", rows if not isinstance(rows, list)
-                                      else [], "'rows' must be a non-empty array of rows"))
+                                           else [], "'rows' must be a non-empty array of rows"))
             return None, []
         if len(rows) > self.max_rows:
             problems.append(FieldViolation(None, "rows", "max_rows", len(rows),
-                                      f"at most {self.max_rows} rows per request"))
+                                           f"at most {self.max_rows} rows per request"))
             return None, []
         ids = self._application_ids(doc.get("application_ids", _MISSING), len(rows), problems)
         return (rows if not problems else None), ids
@@ -157,8 +157,9 @@ class RequestParser:
                         for i in ids))
         if not good:
             problems.append(FieldViolation(None, "application_ids", "application_ids",
-                                      None, f"'application_ids' must be an array of {n} strings "
-                                      f"(1 to {MAX_ID_LENGTH} characters) or nulls, one per row"))
+                                           None, f"'application_ids' must be an array of {n} "
+                                           f"strings (1 to {MAX_ID_LENGTH} characters) or nulls, "
+                                           "one per row"))
         return ids if good else [None] * n
 
     def _row(self, i: int, row, problems: list[FieldViolation]) -> list:
@@ -171,12 +172,12 @@ class RequestParser:
             if len(row) == len(self.names):
                 return row
             problems.append(FieldViolation(i, "(row)", "row_length", len(row),
-                                      f"an array row needs {len(self.names)} values in contract "
-                                      "order"))
+                                           f"an array row needs {len(self.names)} values in "
+                                           "contract order"))
         else:
             problems.append(FieldViolation(i, "(row)", "row_type", type(row).__name__,
-                                      "a row is an object of named fields or an array in "
-                                      "contract order"))
+                                           "a row is an object of named fields or an array in "
+                                           "contract order"))
         return [_SKIP] * len(self.names)
 
     # -- numeric fields: one array for the whole block -------------------------------------
@@ -205,7 +206,8 @@ class RequestParser:
         for mask, rule, say in masks:
             for k, i in zip(*np.nonzero(mask)):
                 f = self.contract.fields[self._numeric[k]]
-                problems.append(FieldViolation(int(i), f.name, rule, block[k][i], f"{f.name} {say(f)}"))
+                problems.append(FieldViolation(int(i), f.name, rule, block[k][i],
+                                               f"{f.name} {say(f)}"))
         return x
 
     def _numeric_slow(self, block: list, problems: list[FieldViolation]
@@ -232,7 +234,8 @@ class RequestParser:
 
     # -- categorical fields ------------------------------------------------------------------
 
-    def _check_categorical(self, j: int, column: tuple, problems: list[FieldViolation]) -> np.ndarray:
+    def _check_categorical(self, j: int, column: tuple, problems: list[FieldViolation]
+                           ) -> np.ndarray:
         f = self.contract.fields[j]
         allowed = self._allowed[j]
         if f.codes == "integer":  # 2 and "2" are one code (never true: a bool is no code;
@@ -246,14 +249,16 @@ class RequestParser:
         if not good:
             for i, v in enumerate(column):
                 if v is None and not f.nullable:
-                    problems.append(FieldViolation(i, f.name, "null", None, f"{f.name} may not be null"))
+                    problems.append(FieldViolation(i, f.name, "null", None,
+                                                   f"{f.name} may not be null"))
                 elif type(v) is not str and v is not None and v is not _SKIP:
                     problems.append(_bad_cell(i, f.name, v, "a string or whole number (category "
                                               "code)" if f.codes == "integer"
                                               else "a string (category code)"))
                 elif type(v) is str and v not in allowed:
-                    problems.append(FieldViolation(i, f.name, "category", v, f"{f.name} must be one "
-                                              f"of {list(f.categories or ())}"))
+                    problems.append(FieldViolation(i, f.name, "category", v,
+                                                   f"{f.name} must be one of "
+                                                   f"{list(f.categories or ())}"))
         values = [v if v is not None else "" for v in column] if None in column else column
         return np.array(values, dtype=object)
 

@@ -1,7 +1,8 @@
 """Request context as pure ASGI middleware (no `BaseHTTPMiddleware`: no extra task per request).
 
 For every HTTP request: take `x-request-id` from the client when it is a sane token (marked
-`request_id_given`: the scoring routes then treat a retry of it as idempotent), else make one; set it for the logs; return it on the response; count the request by endpoint, status and
+`request_id_given`: the scoring routes then treat a retry of it as idempotent), else make one;
+set it for the logs; return it on the response; count the request by endpoint, status and
 model version; time it; track requests in flight; and write one JSON access-log line (with
 the authenticated caller, which `auth.Authenticated` puts in the scope's state).
 """

@@ -118,7 +118,7 @@ async def read_body(scope: dict, receive: Callable, limit: int, contract_version
 
 def _too_big(limit: int, contract_version: str) -> ContractViolation:
     return ContractViolation([FieldViolation(None, "(body)", "max_body_bytes", None,
-                                        f"the body may hold at most {limit} bytes")],
+                                             f"the body may hold at most {limit} bytes")],
                              contract_version)
 
 
@@ -153,4 +153,4 @@ def top_n(scope: dict) -> tuple[int | None, FieldViolation | None]:
     if raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= MAX_TOP_N:
         return int(raw), None
     return None, FieldViolation(None, "top_n", "query", raw,
-                           f"top_n must be a whole number from 1 to {MAX_TOP_N}")
+                                f"top_n must be a whole number from 1 to {MAX_TOP_N}")

@@ -70,7 +70,8 @@ class OnnxScorer:
 
 
 def top_reasons(contributions: np.ndarray, names: list[str], top_n: int) -> list[list[str]]:
-    """Per row, up to `top_n` field names whose contribution raises risk most (ties: field order)."""
+    """Per row, up to `top_n` field names whose contribution raises risk most (ties: field
+    order)."""
     order = np.argsort(-contributions, axis=1, kind="stable")[:, :top_n]
     picked = np.take_along_axis(contributions, order, axis=1) > MIN_CONTRIBUTION
     return [[names[j] for j, keep in zip(row, mask) if keep] for row, mask in zip(order, picked)]

@@ -277,7 +277,8 @@ def _preprocessor(check: Check, bundle: Bundle, facts: SignatureFacts,
                   reads: _ProvenReads) -> None:
     name = "preprocessor.onnx"
     size = bundle.size(name)
-    actual = _whole_digest(facts.resources().get(name, []), size) or sha256_file(bundle.path / name)
+    actual = (_whole_digest(facts.resources().get(name, []), size)
+              or sha256_file(bundle.path / name))
     try:
         card = ModelCardFacts.from_json(reads.document("model_card.json"),
                                         source="model_card.json").preprocessor_sha256

@@ -1,4 +1,5 @@
-"""Top reasons: largest risk-raising contributions first, ties by field order, none below the floor."""
+"""Top reasons: largest risk-raising contributions first, ties by field order, none below the
+floor; contributions in blocks equal one call."""
 
 from __future__ import annotations
 
@@ -18,8 +19,14 @@ def test_top_reasons_ranks_and_filters():
 def test_contributions_in_blocks_equal_one_call(pristine_bundle, monkeypatch):
     import json
 
-    from artifacts.bundle import Contract, GoldenSet, OnnxScorer, ReasonCodes, golden_feeds
-    from artifacts.bundle import scoring
+    from artifacts.bundle import (
+        Contract,
+        GoldenSet,
+        OnnxScorer,
+        ReasonCodes,
+        golden_feeds,
+        scoring,
+    )
 
     read = lambda name: json.loads((pristine_bundle / name).read_text())  # noqa: E731
     contract = Contract.from_dict(read("contract.json"))

@@ -12,9 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_contract_check import CONTRACT, GOOD
 
-from service import ContractViolation, RequestParser
-from service.arrow_check import ArrowChecker
-from service.arrow_stream import read_stream
+from service import ArrowChecker, ContractViolation, RequestParser, read_stream
 
 CHECK = ArrowChecker(CONTRACT, max_rows=10)
 
