@@ -37,10 +37,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from _trust import trusting_catalogue
 from artifacts.bundle import Contract, OnnxScorer, ReasonCodes
 from artifacts.factory import ModelFamily, TrainRequest, build_candidate
-from artifacts.signing import Method, SignRequest, add_signer, ensure_local_key, sign_bundle
-from regions import PACKAGED_CATALOGUE
+from artifacts.signing import Method, SignRequest, sign_bundle
 
 BIN = Path(sys.executable).parent
 GROUP = 1_000_000
@@ -65,12 +65,7 @@ def run(work: Path, rows: int, chunk: int, peer_rows: int) -> None:
     bundle = build_candidate(TrainRequest(region="offshore-sg", home=work / "offshore",
                                           family=ModelFamily.LOGREG)).bundle
     sign_bundle(SignRequest(bundle=bundle, method=Method.KEY, home=work / "offshore"))
-    catalogue = work / "catalogue"
-    shutil.copytree(PACKAGED_CATALOGUE, catalogue)
-    key = ensure_local_key(work / "offshore")
-    add_signer(catalogue / "trust" / "onshore-hn.yaml", "onshore-hn", {
-        "name": "bench", "kind": "key", "fingerprint": key.fingerprint,
-        "public_key": key.public.read_text(), "purposes": ["serve"]})
+    catalogue = trusting_catalogue(work / "catalogue", work / "offshore", ["serve"])
     source = work / "book.parquet"
     print(f"writing {rows:,} rows to {source.name} ...")
     write_portfolio(bundle, source, rows)

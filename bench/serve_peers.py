@@ -51,11 +51,11 @@ from typing import Self
 
 import httpx
 
+from _trust import trusting_catalogue
 from artifacts.bundle import inference_session
 from artifacts.factory import ModelFamily, TrainRequest, build_candidate
 from artifacts.registry import sqlite_uri
-from artifacts.signing import Method, SignRequest, add_signer, ensure_local_key, sign_bundle
-from regions import PACKAGED_CATALOGUE
+from artifacts.signing import Method, SignRequest, sign_bundle
 from service.dev_issuer import create_issuer, issue_token
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,12 +92,7 @@ def run(work: Path, seconds: int, rounds: int, access_log: bool) -> None:
                                              family=ModelFamily.LOGREG))
     bundle = candidate.bundle
     sign_bundle(SignRequest(bundle=bundle, method=Method.KEY, home=home))
-    catalogue = work / "catalogue"
-    shutil.copytree(PACKAGED_CATALOGUE, catalogue)
-    key = ensure_local_key(home)
-    add_signer(catalogue / "trust" / "onshore-hn.yaml", "onshore-hn", {
-        "name": "bench", "kind": "key", "fingerprint": key.fingerprint,
-        "public_key": key.public.read_text(), "purposes": ["serve"]})
+    catalogue = trusting_catalogue(work / "catalogue", home, ["serve"])
     golden = json.loads((bundle / "golden_set.json").read_text())
     one = [golden["rows"][0]]
     batch = [golden["rows"][i % len(golden["rows"])] for i in range(1000)]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -30,22 +29,16 @@ ROOT = Path(__file__).resolve().parents[1]
 def signed_bundle(root: Path) -> tuple[Path, Path]:
     """(bundle, catalogue): a signed bundle and a catalogue whose onshore-hn trusts its key."""
     sys.path.insert(0, str(ROOT))
+    from _trust import trusting_catalogue
     from artifacts.factory import TrainRequest, build_candidate, synthesize
-    from artifacts.signing import Method, SignRequest, add_signer, ensure_local_key, sign_bundle
-    from regions import PACKAGED_CATALOGUE
+    from artifacts.signing import Method, SignRequest, sign_bundle
 
     data = root / "credit.csv"
     synthesize(rows=2_000, seed=7).to_csv(data, index=False)
     bundle = build_candidate(TrainRequest(region="offshore-sg", home=root / "home",
                                           data=data)).bundle
     sign_bundle(SignRequest(bundle=bundle, method=Method.KEY, home=root / "home"))
-    catalogue = root / "catalogue"
-    shutil.copytree(PACKAGED_CATALOGUE, catalogue)
-    key = ensure_local_key(root / "home")
-    add_signer(catalogue / "trust" / "onshore-hn.yaml", "onshore-hn", {
-        "name": "bench", "kind": "key", "fingerprint": key.fingerprint,
-        "public_key": key.public.read_text(), "purposes": ["import", "serve"]})
-    return bundle, catalogue
+    return bundle, trusting_catalogue(root / "catalogue", root / "home", ["import", "serve"])
 
 
 def serve_flags(tree: Path) -> list[str]:

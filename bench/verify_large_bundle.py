@@ -23,7 +23,6 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import statistics
 import tempfile
 import time
@@ -34,17 +33,16 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from _trust import trusting_catalogue
 from artifacts.bundle import MANIFEST, SIGNATURE, inference_session, sha256_file, to_json
 from artifacts.factory import TrainRequest, build_candidate, write_synthetic_csv
 from artifacts.signing import (
     Hashing,
     SignRequest,
-    add_signer,
-    ensure_local_key,
     sign_bundle,
     verify_bundle,
 )
-from regions import PACKAGED_CATALOGUE, load_catalogue
+from regions import load_catalogue
 
 CHUNK = 1 << 20
 
@@ -148,12 +146,7 @@ def _large_signed_bundle(root: Path, padding: int):
     manifest["files"]["model.onnx"] = {"sha256": sha256_file(bundle / "model.onnx"),
                                        "bytes": (bundle / "model.onnx").stat().st_size}
     (bundle / MANIFEST).write_bytes(to_json(manifest))
-    catalogue_dir = root / "catalogue"
-    shutil.copytree(PACKAGED_CATALOGUE, catalogue_dir)
-    key = ensure_local_key(root / "home")
-    add_signer(catalogue_dir / "trust" / "onshore-hn.yaml", "onshore-hn", {
-        "name": "bench", "kind": "key", "fingerprint": key.fingerprint,
-        "public_key": key.public.read_text(), "purposes": ["import"]})
+    catalogue_dir = trusting_catalogue(root / "catalogue", root / "home", ["import"])
     signed = sign_bundle(SignRequest(bundle=bundle, home=root / "home"))
     print(f"signed {bundle.name} ({signed.hashing})")
     return bundle, load_catalogue(catalogue_dir)
