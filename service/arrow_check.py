@@ -21,6 +21,7 @@ parses back to exactly the values scored.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,31 +101,32 @@ class ArrowChecker:
         elif table.num_rows > self.max_rows and not partial:
             problems.append(FieldViolation(None, "rows", "max_rows", table.num_rows,
                                            f"at most {self.max_rows} rows per request"))
-        names = table.schema.names
+        counts = Counter(table.schema.names)
         known = {*self.names, *([self.id_column] if self.id_column else [])}
-        for name in names:
+        for name, count in counts.items():
             if name not in known:
                 problems.append(FieldViolation(None, name, "unknown_field", None,
                                                "not a contract field"))
-            elif names.count(name) > 1:
-                problems.append(FieldViolation(None, name, "duplicate_key", None,
+            elif count > 1:
+                problems.append(FieldViolation(None, name, "duplicate_key", count,
                                                "a column may appear only once"))
         for f in self.contract.fields:
-            if f.name not in names:
+            if f.name not in counts:
                 problems.append(FieldViolation(None, f.name, "required", None,
                                                f"{f.name} is missing (no such column)"))
-            elif not _accepts(f, table.schema.field(f.name).type):
+            elif counts[f.name] == 1 and not _accepts(f, table.schema.field(f.name).type):
                 kinds = ("an integer or floating-point column" if f.type is ColumnType.NUMERIC
                          else "a text column" + (" or a whole-number column"
                                                  if f.codes == "integer" else ""))
                 problems.append(FieldViolation(None, f.name, "type",
                                                str(table.schema.field(f.name).type),
                                                f"{f.name} must be {kinds}"))
-        if self.id_column in names and not _is_text(table.schema.field(self.id_column).type):
+        if counts.get(self.id_column) == 1 and \
+                not _is_text(table.schema.field(self.id_column).type):
             problems.append(FieldViolation(None, self.id_column, "application_ids",
                                            str(table.schema.field(self.id_column).type),
                                            "application ids must be a text column"))
-        return list({(v.field, v.rule): v for v in problems}.values())  # each name once
+        return problems
 
     # -- the columns -------------------------------------------------------------------------
 

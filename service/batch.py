@@ -166,6 +166,10 @@ class _Checks:
         if isinstance(chunk, dict):
             return self._rows(chunk)
         _require(chunk.schema.names, self.names, self.request)
+        twice = sorted({n for n in chunk.schema.names if chunk.schema.names.count(n) > 1})
+        if twice:
+            raise BatchError(f"{self.request.source}: column {', '.join(map(repr, twice))} "
+                             "appears more than once")
         picked = {name: chunk.column(name) for name in self.names}
         if self.request.id_column:
             ids = chunk.column(self.request.id_column)

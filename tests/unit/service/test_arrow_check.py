@@ -76,6 +76,8 @@ def test_the_table_itself_is_refused_with_the_column_named():
         (None, "application_id", "application_ids")}
     assert found(pa.concat_tables([t] * 11)) == {(None, "rows", "max_rows")}
     assert found(t.slice(0, 0)) == {(None, "rows", "rows")}
+    twice = pa.Table.from_arrays([*t.columns, t.column(0)], names=[*t.column_names, "LIMIT_BAL"])
+    assert found(twice) == {(None, "LIMIT_BAL", "duplicate_key")}
 
 
 def test_a_partial_check_scores_the_rows_without_violations():

@@ -112,6 +112,9 @@ def test_columns_of_any_type_and_value_are_scored_or_refused(client, serving, da
                   }.get(kind, st.floats(width=32 if kind == pa.float32() else 64))
         cells = data.draw(st.lists(st.one_of(st.none(), values), min_size=3, max_size=3))
         t = t.set_column(t.column_names.index(name), name, pa.array(cells, kind))
+    if data.draw(st.booleans()):  # a column again, or one the contract does not have
+        extra = data.draw(st.sampled_from([*t.column_names, "application_id", "SALARY"]))
+        t = pa.Table.from_arrays([*t.columns, t.column(0)], names=[*t.column_names, extra])
     done = client.post("/predict", content=stream(t), headers=ARROW)
     assert done.status_code in (200, 422), (done.status_code, done.text)
     if done.status_code == 422:
