@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -173,13 +173,17 @@ class _Checks:
         picked = {name: chunk.column(name) for name in self.names}
         if self.request.id_column:
             ids = chunk.column(self.request.id_column)
-            picked[ID] = ids if pa.types.is_string(ids.type) else pc.cast(ids, pa.string())
+            if pa.types.is_integer(ids.type):  # numbered applications: the ids as text
+                ids = pc.cast(ids, pa.string())
+            picked[ID] = ids  # any other type but text is named by the check
         checked = self.columns.check(pa.table(picked), partial=True)
-        table_wide = [v for v in checked.violations if v.row is None]
+        violations = [replace(v, field=self.request.id_column) if v.field == ID else v
+                      for v in checked.violations]  # the file's name for the id column
+        table_wide = [v for v in violations if v.row is None]
         if table_wide:
             raise BatchError(f"{self.request.source}: " + "; ".join(
                 f"column {v.field!r}: {v.message} ({v.value})" for v in table_wide))
-        return checked.rows, checked.batch, checked.good, checked.violations
+        return checked.rows, checked.batch, checked.good, violations
 
     def _rows(self, columns: dict) -> tuple[int, Batch | None, np.ndarray, list]:
         _require(list(columns), self.names, self.request)

@@ -158,6 +158,13 @@ def test_any_parquet_columns_are_scored_refused_row_by_row_or_refused_whole(
     if data.draw(st.booleans()):
         table = pa.Table.from_arrays([*table.columns, table.column(0)],
                                      names=[*table.column_names, table.column_names[0]])
+    ids = data.draw(st.sampled_from([pa.string(), pa.int64(), pa.list_(pa.int64()),
+                                     pa.float64(), pa.binary()]))
+    if ids != pa.string():
+        values = {pa.int64(): list(range(6)), pa.list_(pa.int64()): [[i] for i in range(6)],
+                  pa.float64(): [0.5] * 6, pa.binary(): [b"\xff"] * 6}[ids]
+        table = table.set_column(table.column_names.index("APP_ID"), "APP_ID",
+                                 pa.array(values, ids))
     pq.write_table(table, tmp / "book.parquet")
     request = BatchRequest(region="onshore-hn", catalogue=load_catalogue(serving.catalogue),
                            bundle=serving.champion, source=tmp / "book.parquet",
@@ -172,3 +179,18 @@ def test_any_parquet_columns_are_scored_refused_row_by_row_or_refused_whole(
     assert result.scored + result.rejected == result.rows == 6
     assert pq.read_table(tmp / "out.parquet").num_rows == result.scored
     assert pd.read_csv(tmp / "rejects.csv")["row"].nunique() == result.rejected
+
+
+def test_an_id_column_of_another_type_is_refused_by_its_name(serving, tmp_path):
+    table = pa.Table.from_pandas(portfolio(serving, 1).head(3), preserve_index=False)
+    table = table.set_column(table.column_names.index("APP_ID"), "APP_ID",
+                             pa.array([[1], [2], [3]]))
+    pq.write_table(table, tmp_path / "book.parquet")
+    request = BatchRequest(region="onshore-hn", catalogue=load_catalogue(serving.catalogue),
+                           bundle=serving.champion, source=tmp_path / "book.parquet",
+                           out=tmp_path / "out.parquet", rejects=tmp_path / "rejects.csv",
+                           decision_log=str(tmp_path / "d.db"),
+                           scorecard=Scorecard(600, 50, 20), id_column="APP_ID")
+    with pytest.raises(BatchError, match="column 'APP_ID': application ids must be a text"):
+        score_batch(request)
+    assert not (tmp_path / "out.parquet").exists()
