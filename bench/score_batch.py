@@ -33,7 +33,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -150,5 +149,4 @@ def in_process(bundle: Path, source: Path, chunk: int, rows: int) -> tuple[float
 
 
 if __name__ == "__main__":
-    np.seterr(all="ignore")
     main()

@@ -4,7 +4,7 @@
 The rules and their names are the JSON check's (`contract_check`), judged on whole columns with
 Arrow compute kernels and numpy masks: no Python object is made per cell. Only a cell that
 breaks a rule is read out, to be named in the violation. One column per contract field (named
-after it, in any order); numeric fields take any integer or floating type (and `null` when the
+after it, in any order, once: a name given twice is `duplicate_key`); numeric fields take any integer or floating type (and `null` when the
 field is nullable), categorical fields take text (plain or dictionary-encoded; whole numbers
 too when the contract codes them so); an optional `application_id` text column gives the ids.
 

@@ -13,7 +13,8 @@ The body must be strict JSON (`strict_json`).
 
 Rules: `json`, `duplicate_key`, `body`, `unknown_field`, `rows`, `max_rows`,
 `application_ids`, `row_type`, `row_length`, `required`, `type`, `null`, `finite`, `minimum`,
-`maximum`, `category`, `max_body_bytes`, `content_type`.
+`maximum`, `category`, `max_body_bytes`, `content_type`; and for an Arrow IPC body
+(`arrow_check`, `arrow_stream`) `arrow`.
 """
 
 from __future__ import annotations
